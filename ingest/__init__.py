@@ -1,0 +1,1 @@
+"""etfflow: ETF fund-flow data warehouse (ingest side)."""

@@ -1,0 +1,112 @@
+"""Raw-payload archive: every response body, content-addressed and gzipped, replayable offline.
+
+Layout under the archive directory::
+
+    blobs/<sha[:2]>/<sha256>.gz                one file per distinct body
+    index/<source>/<key[:2]>/<key>.jsonl       one line per fetch of a request
+
+The request key hashes the method, URL and params after dropping volatile parts
+(session crumbs, cache-busters), so a replay finds what a live run stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from ingest.core.errors import ArchiveMiss
+from ingest.core.plugin import Payload, Request
+
+VOLATILE_PARAMS = frozenset({"crumb", "_", "cachebust", "corsdomain"})
+
+
+def normalized_request(url: str, params: tuple[tuple[str, str], ...] = ()) -> str:
+    """``https://host/path?a=1&b=2`` with URL-embedded and explicit params merged and sorted."""
+    parts = urlsplit(url)
+    merged = parse_qsl(parts.query, keep_blank_values=True) + list(params)
+    kept = sorted((k, v) for k, v in merged if k.lower() not in VOLATILE_PARAMS)
+    query = "&".join(f"{k}={v}" for k, v in kept)
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, query, ""))
+
+
+def request_key(request: Request) -> str:
+    return hashlib.sha256(("GET " + normalized_request(request.url, request.params)).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    url: str
+    status: int
+    sha256: str
+    fetched_at: str
+
+
+class Archive:
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def _blob_path(self, sha: str) -> Path:
+        return self.root / "blobs" / sha[:2] / f"{sha}.gz"
+
+    def _index_path(self, source: str, key: str) -> Path:
+        return self.root / "index" / source / key[:2] / f"{key}.jsonl"
+
+    def put(
+        self,
+        source: str,
+        request: Request,
+        body: bytes,
+        status: int,
+        url: str,
+        fetched_at: dt.datetime,
+    ) -> Payload:
+        sha = hashlib.sha256(body).hexdigest()
+        blob = self._blob_path(sha)
+        if not blob.exists():
+            _atomic_write(blob, gzip.compress(body, mtime=0))
+        entry = {
+            "request": normalized_request(request.url, request.params),
+            "url": url,
+            "status": status,
+            "sha256": sha,
+            "fetched_at": fetched_at.isoformat(),
+        }
+        index = self._index_path(source, request_key(request))
+        index.parent.mkdir(parents=True, exist_ok=True)
+        with index.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, sort_keys=True) + "\n")
+        return Payload(request, body, status, url, sha, fetched_at)
+
+    def get(self, source: str, request: Request) -> Payload:
+        """The latest archived fetch of this request; ArchiveMiss names the request if absent."""
+        index = self._index_path(source, request_key(request))
+        if not index.exists():
+            raise ArchiveMiss(
+                f"not in archive {self.root} ({source}): "
+                f"GET {normalized_request(request.url, request.params)}"
+            )
+        entry = json.loads(index.read_text(encoding="utf-8").splitlines()[-1])
+        body = gzip.decompress(self._blob_path(entry["sha256"]).read_bytes())
+        return Payload(
+            request,
+            body,
+            int(entry["status"]),
+            entry["url"],
+            entry["sha256"],
+            dt.datetime.fromisoformat(entry["fetched_at"]),
+        )
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)

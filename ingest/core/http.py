@@ -1,0 +1,167 @@
+"""HTTP client: per-host rate limits, declared User-Agent, timeouts, retries, archive, replay.
+
+``PoliteSession`` is a ``requests.Session`` so libraries that accept a caller-supplied
+session (yfinance) inherit our rate limits, retries and User-Agent. ``HttpClient`` adds the
+archive: live fetches are stored, and in offline mode requests are served from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import threading
+import time
+from urllib.parse import urlsplit
+
+import requests
+from tenacity import (
+    RetryCallState,
+    retry,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from ingest.core.archive import Archive
+from ingest.core.config import Settings
+from ingest.core.errors import ConfigError, FetchError
+from ingest.core.plugin import Payload, Request, Transport
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_S = 120.0
+TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class RetryableStatus(Exception):
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+class HostRateLimiter:
+    """At most ``rate`` requests per second per host (thread-safe, spacing-based)."""
+
+    def __init__(self, rates: dict[str, float], default_rate: float) -> None:
+        self._rates = rates
+        self._default = default_rate
+        self._next_slot: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def rate_for(self, host: str) -> float:
+        for suffix, rate in self._rates.items():
+            if host == suffix or host.endswith("." + suffix):
+                return rate
+        return self._default
+
+    def wait(self, host: str) -> None:
+        interval = 1.0 / self.rate_for(host)
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def _retry_after_s(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
+
+
+class PoliteSession(requests.Session):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.limiter = HostRateLimiter(settings.host_rates, settings.default_rate)
+        self.headers["User-Agent"] = settings.user_agent
+        self.requests_made = 0
+        self._count_lock = threading.Lock()
+        backoff = wait_exponential_jitter(initial=settings.backoff_s, max=60, jitter=settings.backoff_s)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            retry_after = _retry_after_s(exc.response) if isinstance(exc, RetryableStatus) else None
+            return max(backoff(state), retry_after or 0.0)
+
+        self._send_with_retries = retry(
+            retry=retry_if_exception_type((RetryableStatus, *TRANSIENT_ERRORS)),
+            wait=wait,
+            stop=stop_after_attempt(settings.max_retries + 1),
+            reraise=True,
+        )(self._send_once)
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        host = (urlsplit(url).hostname or "").lower()
+        headers = dict(kwargs.pop("headers", None) or {})
+        if host == "sec.gov" or host.endswith(".sec.gov"):
+            if not self.settings.sec_user_agent:
+                raise ConfigError(
+                    "SEC requires a declared User-Agent with a contact: "
+                    "set ETFFLOW_SEC_USER_AGENT='Your Name you@example.com'"
+                )
+            headers["User-Agent"] = self.settings.sec_user_agent
+        kwargs["headers"] = headers
+        kwargs.setdefault("timeout", self.settings.timeout_s)
+        try:
+            return self._send_with_retries(host, method, url, *args, **kwargs)
+        except RetryableStatus as exc:
+            return exc.response  # retries exhausted: hand back the last answer
+        except TRANSIENT_ERRORS as exc:
+            raise FetchError(f"{method} {url}: {type(exc).__name__} after retries: {exc}") from exc
+
+    def _send_once(self, host: str, method: str, url: str, *args, **kwargs) -> requests.Response:
+        self.limiter.wait(host)
+        with self._count_lock:
+            self.requests_made += 1
+        response = super().request(method, url, *args, **kwargs)
+        if response.status_code in RETRY_STATUSES:
+            raise RetryableStatus(response)
+        return response
+
+
+class HttpClient:
+    """Fetch a plugin's requests live (archiving every body) or replay them from the archive."""
+
+    def __init__(self, settings: Settings, archive: Archive | None = None) -> None:
+        self.settings = settings
+        self.archive = archive or Archive(settings.archive_dir)
+        self.session = PoliteSession(settings)
+
+    @property
+    def requests_made(self) -> int:
+        return self.session.requests_made
+
+    def fetch(self, source: str, request: Request, transport: Transport | None = None) -> Payload:
+        if self.settings.offline:
+            return self.archive.get(source, request)
+        get = transport or (lambda url, params: self.session.get(url, params=params))
+        response = get(request.url, dict(request.params))
+        return self.archive.put(
+            source,
+            request,
+            body=response.content,
+            status=response.status_code,
+            url=response.url,
+            fetched_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,187 @@
+"""DuckDB landing writer for the ``raw`` schema.
+
+Each batch (the rows parsed from one payload) is upserted on the declared primary key in
+one transaction. A row whose content is unchanged is left alone, keeping its original
+``_run_id`` and ``_loaded_at``, so re-running the same inputs changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest.core.plugin import RawTable, Rows
+
+SCHEMA = "raw"
+META_COLUMNS = {
+    "_run_id": "VARCHAR",
+    "_loaded_at": "TIMESTAMP",
+    "_source_url": "VARCHAR",
+    "_payload_sha256": "VARCHAR",
+}
+
+QUARANTINE = RawTable(
+    "quarantine",
+    {
+        "run_id": "VARCHAR",
+        "plugin": "VARCHAR",
+        "request_label": "VARCHAR",
+        "source_url": "VARCHAR",
+        "payload_sha256": "VARCHAR",
+        "reason": "VARCHAR",
+        "quarantined_at": "TIMESTAMP",
+    },
+    ("plugin", "payload_sha256", "request_label"),
+    "Payloads that could not be parsed, with the reason; the body stays in the archive.",
+)
+
+INGEST_RUNS = RawTable(
+    "ingest_runs",
+    {
+        "run_id": "VARCHAR",
+        "plugin": "VARCHAR",
+        "params": "JSON",
+        "started_at": "TIMESTAMP",
+        "finished_at": "TIMESTAMP",
+        "status": "VARCHAR",  # running | success | partial | failed | interrupted
+        "rows_landed": "BIGINT",
+        "requests_made": "INTEGER",
+        "payloads": "INTEGER",
+        "errors": "JSON",
+    },
+    ("run_id",),
+    "One row per ingest run: what ran, when, how it ended, what failed.",
+)
+
+
+@dataclass(frozen=True)
+class BatchMeta:
+    run_id: str
+    source_url: str
+    payload_sha256: str
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Warehouse:
+    """A DuckDB connection that knows how to create raw tables and land batches into them."""
+
+    def __init__(self, path: Path | str) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(path))
+        self.con.execute(f"create schema if not exists {SCHEMA}")
+        self.ensure_tables([QUARANTINE, INGEST_RUNS])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ensure_tables(self, tables: Iterable[RawTable]) -> None:
+        for table in tables:
+            meta = {} if table in (QUARANTINE, INGEST_RUNS) else META_COLUMNS
+            cols = ", ".join(f"{_q(c)} {t}" for c, t in {**table.columns, **meta}.items())
+            self.con.execute(f"create table if not exists {SCHEMA}.{_q(table.name)} ({cols})")
+
+    def land(self, batch: Mapping[RawTable, Rows], meta: BatchMeta) -> int:
+        """Upsert every table's rows in one transaction; returns rows inserted or changed."""
+        changed = 0
+        self.con.begin()
+        try:
+            for table, rows in batch.items():
+                changed += self._upsert(table, rows, meta)
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+        return changed
+
+    def _upsert(self, table: RawTable, rows: Rows, meta: BatchMeta) -> int:
+        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
+        if frame.empty:
+            return 0
+        unknown = set(frame.columns) - set(table.columns)
+        if unknown:
+            raise ValueError(f"{table.name}: undeclared columns {sorted(unknown)}")
+        self.con.register("_incoming_frame", frame)
+        try:
+            select = ", ".join(
+                f"try_cast({_q(c)} as {t}) as {_q(c)}" if c in frame.columns
+                else f"cast(null as {t}) as {_q(c)}"
+                for c, t in table.columns.items()
+            )
+            pk = ", ".join(_q(c) for c in table.primary_key)
+            self.con.execute(
+                f"""
+                create or replace temp table _incoming as
+                select *, ? as _run_id, ?::timestamp as _loaded_at,
+                       ? as _source_url, ? as _payload_sha256
+                from (select {select} from _incoming_frame)
+                qualify row_number() over (partition by {pk}) = 1
+                """,
+                [meta.run_id, _now(), meta.source_url, meta.payload_sha256],
+            )
+        finally:
+            self.con.unregister("_incoming_frame")
+        target = f"{SCHEMA}.{_q(table.name)}"
+        key_match = " and ".join(f"t.{_q(c)} = i.{_q(c)}" for c in table.primary_key)
+        differs = " or ".join(
+            f"t.{_q(c)} is distinct from i.{_q(c)}"
+            for c in table.columns
+            if c not in table.primary_key
+        ) or "false"
+        self.con.execute(
+            f"delete from {target} t using _incoming i where {key_match} and ({differs})"
+        )
+        (inserted,) = self.con.execute(
+            f"""insert into {target} select i.* from _incoming i
+                where not exists (select 1 from {target} t where {key_match})"""
+        ).fetchone()
+        return int(inserted)
+
+    # -- quarantine and run log ------------------------------------------------------------
+
+    def quarantine(self, run_id: str, plugin: str, label: str, source_url: str,
+                   payload_sha256: str, reason: str) -> None:
+        self.con.execute(
+            f"""insert into {SCHEMA}.quarantine
+                select ?, ?, ?, ?, ?, ?, ?
+                where not exists (select 1 from {SCHEMA}.quarantine
+                                  where plugin = ? and payload_sha256 = ? and request_label = ?)""",
+            [run_id, plugin, label, source_url, payload_sha256, reason, _now(),
+             plugin, payload_sha256, label],
+        )
+
+    def start_run(self, run_id: str, plugin: str, params: Mapping[str, object]) -> None:
+        self.con.execute(
+            f"insert into {SCHEMA}.ingest_runs (run_id, plugin, params, started_at, status) "
+            "values (?, ?, ?, ?, 'running')",
+            [run_id, plugin, json.dumps(params, default=str, sort_keys=True), _now()],
+        )
+
+    def finish_run(self, run_id: str, status: str, rows_landed: int, requests_made: int,
+                   payloads: int, errors: list[str]) -> None:
+        self.con.execute(
+            f"""update {SCHEMA}.ingest_runs
+                set finished_at = ?, status = ?, rows_landed = ?, requests_made = ?,
+                    payloads = ?, errors = ?
+                where run_id = ?""",
+            [_now(), status, rows_landed, requests_made, payloads, json.dumps(errors), run_id],
+        )

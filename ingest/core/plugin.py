@@ -1,0 +1,120 @@
+"""The plugin contract.
+
+A plugin *declares* its raw tables and does two things: ``plan()`` the requests for a
+universe and date range, and ``parse()`` one payload into rows. Fetching, archiving,
+landing and logging belong to the core, so a plugin never touches the network or DuckDB.
+Plugins are discovered through the ``etfflow.plugins`` entry-point group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+import pandas as pd
+import requests
+
+from ingest.core.errors import EtfflowError
+
+ENTRY_POINT_GROUP = "etfflow.plugins"
+
+Rows = pd.DataFrame | list[dict[str, Any]]
+Transport = Callable[[str, Mapping[str, str]], requests.Response]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table in the ``raw`` schema: column name -> DuckDB type, and its natural key."""
+
+    name: str
+    columns: Mapping[str, str]
+    primary_key: tuple[str, ...]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        missing = [c for c in self.primary_key if c not in self.columns]
+        if missing:
+            raise ValueError(f"{self.name}: primary key columns not declared: {missing}")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP GET a plugin wants made. ``label`` names it in progress bars and errors."""
+
+    url: str
+    params: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+
+    @classmethod
+    def get(cls, url: str, label: str = "", **params: object) -> Request:
+        return cls(url, tuple(sorted((k, str(v)) for k, v in params.items())), label or url)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A response body as fetched (live) or replayed (archive)."""
+
+    request: Request
+    body: bytes
+    status: int
+    url: str
+    sha256: str
+    fetched_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PlanParams:
+    tickers: tuple[str, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class MalformedPayload(EtfflowError):
+    """The payload cannot be parsed; the core quarantines it with this reason."""
+
+
+class SourceError(EtfflowError):
+    """The source answered but reported an error (unknown or delisted ticker, ...)."""
+
+
+class Plugin(ABC):
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    tables: ClassVar[tuple[RawTable, ...]]
+
+    @abstractmethod
+    def plan(self, params: PlanParams) -> Iterable[Request]:
+        """The requests to make for these tickers and dates."""
+
+    @abstractmethod
+    def parse(self, payload: Payload) -> Mapping[str, Rows]:
+        """Rows per raw table name from one payload. Raise MalformedPayload or SourceError."""
+
+    def transport(self, session: requests.Session) -> Transport:
+        """How to GET with the core's session. Override when a source needs a handshake."""
+        return lambda url, params: session.get(url, params=params)
+
+    def table(self, name: str) -> RawTable:
+        return next(t for t in self.tables if t.name == name)
+
+
+def discover_plugins() -> dict[str, type[Plugin]]:
+    """All installed plugins by name, from the ``etfflow.plugins`` entry-point group."""
+    found: dict[str, type[Plugin]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        cls = ep.load()
+        found[getattr(cls, "name", ep.name)] = cls
+    return dict(sorted(found.items()))
+
+
+def load_plugin(name: str) -> Plugin:
+    plugins = discover_plugins()
+    if name not in plugins:
+        known = ", ".join(plugins) or "none installed"
+        raise EtfflowError(f"unknown plugin {name!r} (installed: {known})")
+    return plugins[name]()

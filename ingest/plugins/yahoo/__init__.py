@@ -1,0 +1,3 @@
+from ingest.plugins.yahoo.plugin import YahooPlugin
+
+__all__ = ["YahooPlugin"]
