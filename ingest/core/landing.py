@@ -176,6 +176,26 @@ class Warehouse:
             [run_id, plugin, json.dumps(params, default=str, sort_keys=True), _now()],
         )
 
+    def succeeded_chunks(self, plugin: str) -> set[tuple[tuple[str, ...], dt.date, dt.date]]:
+        """(tickers, start, end) of this plugin's successful runs: what a backfill can skip."""
+        done = set()
+        for (params,) in self.con.execute(
+            f"select params from {SCHEMA}.ingest_runs where plugin = ? and status = 'success'",
+            [plugin],
+        ).fetchall():
+            p = json.loads(params)
+            if p.get("start") and p.get("end"):
+                done.add((tuple(p.get("tickers") or ()), dt.date.fromisoformat(p["start"]),
+                          dt.date.fromisoformat(p["end"])))
+        return done
+
+    def recent_runs(self, limit: int) -> list[dict[str, object]]:
+        cursor = self.con.execute(
+            f"select * from {SCHEMA}.ingest_runs order by started_at desc limit ?", [limit]
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def finish_run(self, run_id: str, status: str, rows_landed: int, requests_made: int,
                    payloads: int, errors: list[str]) -> None:
         self.con.execute(

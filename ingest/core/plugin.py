@@ -68,6 +68,9 @@ class Payload:
 
 @dataclass(frozen=True)
 class PlanParams:
+    """What to plan for. ``extra`` carries plugin options; the core sets ``history_only``
+    for backfills (plan only requests that return history for [start, end])."""
+
     tickers: tuple[str, ...] = ()
     start: dt.date | None = None
     end: dt.date | None = None

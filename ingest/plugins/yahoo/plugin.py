@@ -160,7 +160,12 @@ class YahooPlugin(Plugin):
         end = params.end or dt.date.today()
         start = params.start or end - dt.timedelta(days=30)
         period = {"period1": _epoch(start), "period2": _epoch(end + dt.timedelta(days=1))}
-        datasets = params.extra.get("datasets", DATASETS)
+        # A backfill asks for history only: the quote summary is a point-in-time snapshot.
+        datasets = (
+            ("prices", "shares")
+            if params.extra.get("history_only")
+            else params.extra.get("datasets", DATASETS)
+        )
         for ticker in params.tickers:
             if "prices" in datasets:
                 yield Request.get(

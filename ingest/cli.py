@@ -1,0 +1,221 @@
+"""The ``etfflow`` command line: ingest, backfill, build, daily, demo, plugins, runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from ingest.core.config import Settings
+from ingest.core.errors import EtfflowError
+from ingest.core.landing import Warehouse
+from ingest.core.plugin import PlanParams, discover_plugins, load_plugin
+from ingest.core.runner import RunResult, run_plugin
+from ingest.dbt import run_dbt
+from ingest.universe import seed_tickers
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+DAILY_PLUGINS = ("yahoo",)
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class EtfflowGroup(click.Group):
+    """Expected failures become one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except EtfflowError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(1)
+        except duckdb.IOException as exc:
+            err_console.print(f"[bold red]error:[/] cannot open the warehouse: {exc}",
+                              highlight=False)
+            sys.exit(1)
+
+
+def _tickers(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return seed_tickers()
+    return tuple(dict.fromkeys(t.upper() for t in re.split(r"[,\s]+", value) if t))
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+def _report_run(result: RunResult) -> None:
+    colour = {"success": "green", "partial": "yellow"}.get(result.status, "red")
+    console.print(
+        f"[{colour}]{result.plugin}: {result.status}[/] — {result.payloads} payloads, "
+        f"{result.rows_landed:,} rows landed (new or changed), {result.quarantined} quarantined, "
+        f"{result.requests_made} HTTP requests (run {result.run_id[:12]})",
+        highlight=False,
+    )
+    for error in result.errors[:20]:
+        err_console.print(f"  [yellow]warning:[/] {error}", highlight=False)
+    if len(result.errors) > 20:
+        err_console.print(f"  … and {len(result.errors) - 20} more (see `etfflow runs`)")
+
+
+def _build(settings: Settings, args: list[str]) -> None:
+    outcome = run_dbt(["build", *args], settings.duckdb_path)
+    if not outcome.success:
+        raise EtfflowError("dbt build failed: " + ("; ".join(outcome.failures[:5]) or "see above"))
+
+
+@click.group(cls=EtfflowGroup)
+@click.option("--db", "duckdb_path", type=click.Path(path_type=Path),
+              help="DuckDB warehouse file [env ETFFLOW_DUCKDB_PATH; default data/warehouse.duckdb]")
+@click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
+              help="Raw-payload archive directory [env ETFFLOW_ARCHIVE_DIR; default data/archive]")
+@click.version_option(package_name="etfflow")
+@click.pass_context
+def main(ctx: click.Context, duckdb_path: Path | None, archive_dir: Path | None) -> None:
+    """etfflow: ETF fund flows from creations and redemptions, in DuckDB + dbt."""
+    ctx.obj = Settings.from_env().with_overrides(duckdb_path=duckdb_path, archive_dir=archive_dir)
+
+
+@main.command()
+def plugins() -> None:
+    """List installed source plugins and their raw tables."""
+    table = Table("plugin", "description", "raw tables")
+    for name, cls in discover_plugins().items():
+        table.add_row(name, cls.description, ", ".join(f"raw.{t.name}" for t in cls.tables))
+    console.print(table)
+
+
+@main.command()
+@click.argument("plugin_name")
+@click.option("--tickers", help="Tickers, comma- or space-separated [default: the seed universe]")
+@click.option("--start", type=DATE, help="First date (YYYY-MM-DD) [plugin default]")
+@click.option("--end", type=DATE, help="Last date (YYYY-MM-DD) [default: today]")
+@click.option("--offline", is_flag=True, help="Replay from the archive; no network.")
+@click.pass_obj
+def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end,
+           offline: bool) -> None:
+    """Fetch, archive, parse and land one source (e.g. `etfflow ingest yahoo`)."""
+    plugin = load_plugin(plugin_name)
+    settings = settings.with_overrides(offline=offline or None)
+    params = PlanParams(tickers=_tickers(tickers), start=_date(start), end=_date(end))
+    result = run_plugin(plugin, params, settings, show_progress=True)
+    _report_run(result)
+    if result.status == "failed":
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--source", "plugin_name", required=True, help="Plugin to backfill, e.g. yahoo.")
+@click.option("--start", type=DATE, required=True, help="First date (YYYY-MM-DD).")
+@click.option("--end", type=DATE, help="Last date [default: today].")
+@click.option("--chunk-days", default=365, show_default=True, help="Days per chunk (one run each).")
+@click.option("--tickers", help="Tickers [default: the seed universe].")
+@click.option("--offline", is_flag=True, help="Replay from the archive; no network.")
+@click.pass_obj
+def backfill(settings: Settings, plugin_name: str, start, end, chunk_days: int,
+             tickers: str | None, offline: bool) -> None:
+    """Load history in date chunks; chunks that already succeeded are skipped (resumable)."""
+    from rich.progress import track
+
+    plugin = load_plugin(plugin_name)
+    settings = settings.with_overrides(offline=offline or None)
+    first, last = start.date(), _date(end) or dt.date.today()
+    if first > last:
+        raise EtfflowError(f"--start {first} is after --end {last}")
+    chosen = _tickers(tickers)
+    chunks = []
+    while first <= last:
+        chunk_end = min(first + dt.timedelta(days=chunk_days - 1), last)
+        chunks.append(PlanParams(chosen, first, chunk_end, {"history_only": True}))
+        first = chunk_end + dt.timedelta(days=1)
+    with Warehouse(settings.duckdb_path) as wh:
+        done = wh.succeeded_chunks(plugin.name)
+    todo = [c for c in chunks if (c.tickers, c.start, c.end) not in done]
+    console.print(f"{plugin.name}: {len(chunks)} chunks, {len(chunks) - len(todo)} already done")
+    failed = 0
+    for chunk in track(todo, description=f"backfill {plugin.name}", console=console):
+        result = run_plugin(plugin, chunk, settings)
+        console.print(f"  {chunk.start} .. {chunk.end}: ", end="")
+        _report_run(result)
+        failed += result.status == "failed"
+    if failed:
+        raise EtfflowError(f"{failed} of {len(todo)} chunks failed; re-run to resume")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def build(settings: Settings, dbt_args: tuple[str, ...]) -> None:
+    """Run `dbt build` on the warehouse; extra arguments go to dbt (e.g. --select marts)."""
+    _build(settings, list(dbt_args))
+
+
+@main.command()
+@click.option("--lookback-days", default=7, show_default=True,
+              help="Re-fetch this many days so late corrections land.")
+@click.option("--tickers", help="Tickers [default: the seed universe].")
+@click.option("--offline", is_flag=True, help="Replay from the archive; no network.")
+@click.option("--skip-build", is_flag=True, help="Ingest only.")
+@click.pass_obj
+def daily(settings: Settings, lookback_days: int, tickers: str | None, offline: bool,
+          skip_build: bool) -> None:
+    """The scheduled run: ingest the latest days from every daily source, then `dbt build`."""
+    settings = settings.with_overrides(offline=offline or None)
+    end = dt.date.today()
+    params = PlanParams(_tickers(tickers), end - dt.timedelta(days=lookback_days), end)
+    results = [run_plugin(load_plugin(name), params, settings, show_progress=True)
+               for name in DAILY_PLUGINS]
+    for result in results:
+        _report_run(result)
+    if any(r.status == "failed" for r in results):
+        raise EtfflowError("ingest failed; not building (see `etfflow runs`)")
+    if not skip_build:
+        _build(settings, [])
+
+
+@main.command()
+@click.option("--dir", "demo_dir", type=click.Path(path_type=Path), default=Path("data/demo"),
+              show_default=True, help="Where the sample archive and demo warehouse go.")
+def demo(demo_dir: Path) -> None:
+    """Build the whole warehouse offline from a generated SAMPLE archive, and report."""
+    from ingest.demo import print_report, run_demo
+
+    print_report(run_demo(demo_dir, console), console)
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.pass_obj
+def runs(settings: Settings, limit: int, as_json: bool) -> None:
+    """Show the most recent ingest runs from raw.ingest_runs."""
+    if not settings.duckdb_path.exists():
+        raise EtfflowError(f"no warehouse at {settings.duckdb_path}; run `etfflow ingest` first")
+    with Warehouse(settings.duckdb_path) as wh:
+        rows = wh.recent_runs(limit)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, default=str))
+        return
+    table = Table("run", "plugin", "started (UTC)", "status", "payloads", "rows", "requests",
+                  "errors")
+    for row in rows:
+        errors = json.loads(row["errors"] or "[]")
+        table.add_row(row["run_id"][:12], row["plugin"], str(row["started_at"])[:19],
+                      row["status"], str(row["payloads"] or 0), f"{row['rows_landed'] or 0:,}",
+                      str(row["requests_made"] or 0),
+                      f"{len(errors)}: {errors[0][:60]}" if errors else "")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Run dbt in-process against our project and profiles, pointed at a chosen DuckDB file."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.core.config import PROJECT_ROOT
+
+PROFILES_DIR = PROJECT_ROOT / "profiles"
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items()))
+        return f"dbt: {counts or 'nothing ran'}"
+
+
+def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False) -> DbtOutcome:
+    """``dbt <args>`` with our project/profiles dirs; the profile reads ETFFLOW_DUCKDB_PATH."""
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ["ETFFLOW_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
+    from dbt.cli.main import dbtRunner  # heavy import: only when dbt is needed
+
+    base = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROFILES_DIR)]
+    flags = ["--quiet"] if quiet else []
+    result = dbtRunner().invoke([*flags, *args, *base])
+    outcome = DbtOutcome(success=bool(result.success))
+    for node in getattr(result.result, "results", None) or []:
+        status = str(getattr(node.status, "value", node.status))
+        outcome.statuses[status] += 1
+        if status in {"error", "fail", "runtime error"}:
+            outcome.failures.append(f"{node.node.name}: {node.message}")
+    if result.exception is not None:
+        outcome.failures.append(str(result.exception))
+    return outcome
