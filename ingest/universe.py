@@ -1,4 +1,4 @@
-"""The default ETF universe: the dbt seed ``etf_universe.csv`` (one place, read by dbt and the CLI)."""
+"""The default ETF universe: the dbt seed ``etf_universe.csv``, read by dbt and the CLI."""
 
 from __future__ import annotations
 

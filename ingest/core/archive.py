@@ -37,7 +37,8 @@ def normalized_request(url: str, params: tuple[tuple[str, str], ...] = ()) -> st
 
 
 def request_key(request: Request) -> str:
-    return hashlib.sha256(("GET " + normalized_request(request.url, request.params)).encode()).hexdigest()
+    normalized = normalized_request(request.url, request.params)
+    return hashlib.sha256(f"GET {normalized}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Configuration in one place: environment variables with the ETFFLOW_ prefix, overridable by CLI flags."""
+"""Configuration in one place: ETFFLOW_* environment variables, overridable by CLI flags."""
 
 from __future__ import annotations
 

@@ -88,7 +88,9 @@ class PoliteSession(requests.Session):
         self.headers["User-Agent"] = settings.user_agent
         self.requests_made = 0
         self._count_lock = threading.Lock()
-        backoff = wait_exponential_jitter(initial=settings.backoff_s, max=60, jitter=settings.backoff_s)
+        backoff = wait_exponential_jitter(
+            initial=settings.backoff_s, max=60, jitter=settings.backoff_s
+        )
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None

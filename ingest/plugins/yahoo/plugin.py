@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -185,9 +186,14 @@ class YahooPlugin(Plugin):
                 )
 
     def transport(self, session: requests.Session) -> Transport:
-        # yfinance performs Yahoo's cookie + crumb handshake on top of our session.
+        # yfinance performs Yahoo's cookie + crumb handshake on top of our session. It must
+        # use plain `requests` (not curl_cffi) to accept a requests.Session, and Yahoo
+        # answers browser User-Agents only, so we send the one yfinance itself uses.
+        os.environ.setdefault("YF_DISABLE_CURL_CFFI", "1")
+        from yfinance._http import _FALLBACK_USER_AGENT
         from yfinance.data import YfData
 
+        session.headers["User-Agent"] = _FALLBACK_USER_AGENT
         data = YfData(session=session)
         return lambda url, params: data.get(url, params=dict(params))
 
