@@ -1,0 +1,197 @@
+{#
+    One row per ticker per trading day, with the share count that applies to that day.
+
+    As-of rule: a share count reported on day D is the count at the close of D. A
+    trading day t takes the latest count reported on or before t (a count reported on
+    a weekend or holiday applies from the next trading day), carried for at most
+    var('shares_max_carry_days') calendar days; older or absent counts leave the day's
+    shares null. Counts come from Yahoo's shares history and, on dates the history
+    lacks, from the fund snapshot (history preferred when both exist).
+
+    Splits: counts are as reported, i.e. in the share units of their own date. A count
+    carried across a split going ex after its report date and on or before t is
+    multiplied by those splits' ratios (rounded to whole shares), so a split never
+    looks like a flow. A count reported on the ex-date itself is already post-split.
+
+    NAV: Yahoo has no NAV history; a snapshot's NAV (and total assets) describes its
+    own date only and is null on every other day.
+#}
+
+with
+
+prices as (
+
+    select * from {{ ref('stg_yahoo__prices') }}
+
+),
+
+shares_history as (
+
+    select * from {{ ref('stg_yahoo__shares_outstanding') }}
+
+),
+
+snapshots as (
+
+    select * from {{ ref('stg_yahoo__fund_snapshots') }}
+
+),
+
+trading_days as (
+
+    -- a trading day is a date with a bar; event-only rows (no bar) still count as splits
+    select
+        ticker,
+        as_of_date
+    from prices
+    where close is not null
+
+),
+
+history_counts as (
+
+    select
+        ticker,
+        as_of_date as shares_as_of_date,
+        shares_outstanding as shares_outstanding_reported,
+        'yahoo_shares_history' as shares_source
+    from shares_history
+    where shares_outstanding is not null
+
+),
+
+snapshot_counts as (
+
+    select
+        snapshots.ticker,
+        snapshots.as_of_date as shares_as_of_date,
+        snapshots.shares_outstanding as shares_outstanding_reported,
+        'yahoo_fund_snapshot' as shares_source
+    from snapshots
+    left join history_counts
+        on snapshots.ticker = history_counts.ticker
+        and snapshots.as_of_date = history_counts.shares_as_of_date
+    where
+        snapshots.shares_outstanding is not null
+        and history_counts.ticker is null
+
+),
+
+share_counts as (
+
+    select * from history_counts
+    union all
+    select * from snapshot_counts
+
+),
+
+days_with_counts as (
+
+    {{ asof_join(
+        left='trading_days',
+        right='share_counts',
+        partition_by='ticker',
+        left_date='as_of_date',
+        right_date='shares_as_of_date',
+        left_columns=['ticker', 'as_of_date'],
+        right_columns=['shares_as_of_date', 'shares_outstanding_reported', 'shares_source'],
+    ) }}
+
+),
+
+fresh_counts as (
+
+    select
+        ticker,
+        as_of_date,
+        shares_as_of_date,
+        shares_outstanding_reported,
+        shares_source,
+        {{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }} as shares_age_days
+    from days_with_counts
+    where
+        shares_as_of_date is not null
+        and {{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }}
+            <= {{ var('shares_max_carry_days') }}
+
+),
+
+split_events as (
+
+    select
+        ticker,
+        as_of_date as split_date,
+        split_ratio
+    from prices
+    where split_ratio is not null and split_ratio <> 1
+
+),
+
+split_factors as (
+
+    -- product of the ratios of splits after the report date, up to the trading day
+    select
+        fresh_counts.ticker,
+        fresh_counts.as_of_date,
+        round(exp(sum(ln(split_events.split_ratio))), 12) as shares_split_factor
+    from fresh_counts
+    inner join split_events
+        on fresh_counts.ticker = split_events.ticker
+        and split_events.split_date > fresh_counts.shares_as_of_date
+        and split_events.split_date <= fresh_counts.as_of_date
+    group by fresh_counts.ticker, fresh_counts.as_of_date
+
+),
+
+final as (
+
+    select
+        ----------  ids
+        prices.ticker,
+        prices.as_of_date,
+
+        ----------  prices and events
+        prices.open,
+        prices.high,
+        prices.low,
+        prices.close,
+        prices.adj_close,
+        prices.currency,
+        prices.volume,
+        prices.dividend_per_share,
+        prices.split_ratio,
+
+        ----------  shares, as-of aligned
+        case
+            when split_factors.shares_split_factor is null
+                then fresh_counts.shares_outstanding_reported
+            else round(fresh_counts.shares_outstanding_reported * split_factors.shares_split_factor, 0)
+        end as shares_outstanding,
+        fresh_counts.shares_outstanding_reported,
+        case
+            when fresh_counts.shares_as_of_date is not null
+                then coalesce(split_factors.shares_split_factor, 1.0)
+        end as shares_split_factor,
+        fresh_counts.shares_as_of_date,
+        fresh_counts.shares_age_days,
+        fresh_counts.shares_source,
+
+        ----------  snapshot values, on the snapshot date only
+        snapshots.nav,
+        snapshots.total_assets_usd as reported_total_assets_usd
+
+    from prices
+    left join fresh_counts
+        on prices.ticker = fresh_counts.ticker
+        and prices.as_of_date = fresh_counts.as_of_date
+    left join split_factors
+        on prices.ticker = split_factors.ticker
+        and prices.as_of_date = split_factors.as_of_date
+    left join snapshots
+        on prices.ticker = snapshots.ticker
+        and prices.as_of_date = snapshots.as_of_date
+    where prices.close is not null
+
+)
+
+select * from final
