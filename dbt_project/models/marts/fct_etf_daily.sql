@@ -1,0 +1,80 @@
+with
+
+days as (
+
+    select * from {{ ref('int_etf_days_aligned') }}
+
+),
+
+final as (
+
+    select
+
+        ----------  ids
+        ticker,
+        as_of_date,
+
+        ----------  prices
+        open,
+        high,
+        low,
+        close,
+        adj_close,
+        currency,
+
+        ----------  activity (trading between investors, not a flow)
+        volume,
+        volume * close as dollar_volume_usd,
+
+        ----------  events
+        dividend_per_share,
+        split_ratio,
+
+        ----------  nav (snapshot dates only)
+        nav,
+
+        ----------  shares, as-of aligned
+        shares_outstanding,
+        shares_outstanding_reported,
+        shares_split_factor,
+        shares_as_of_date,
+        shares_age_days,
+        shares_source,
+
+        ----------  assets
+        shares_outstanding * coalesce(nav, close) as aum_usd,
+        case
+            when shares_outstanding is null then null
+            when nav is not null then 'nav'
+            when close is not null then 'close'
+        end as aum_price_source,
+        reported_total_assets_usd
+
+    from days
+
+)
+
+select
+    ticker,
+    as_of_date,
+    open,
+    high,
+    low,
+    close,
+    adj_close,
+    currency,
+    volume,
+    dollar_volume_usd,
+    dividend_per_share,
+    split_ratio,
+    nav,
+    shares_outstanding,
+    shares_outstanding_reported,
+    shares_split_factor,
+    shares_as_of_date,
+    shares_age_days,
+    shares_source,
+    aum_usd,
+    aum_price_source,
+    reported_total_assets_usd
+from final
