@@ -52,18 +52,23 @@ class HostRateLimiter:
         self._next_slot: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def rate_for(self, host: str) -> float:
+    def _bucket(self, host: str) -> tuple[str, float]:
+        """The budget a host draws on: its configured suffix (shared by subdomains), or itself."""
         for suffix, rate in self._rates.items():
             if host == suffix or host.endswith("." + suffix):
-                return rate
-        return self._default
+                return suffix, rate
+        return host, self._default
+
+    def rate_for(self, host: str) -> float:
+        return self._bucket(host)[1]
 
     def wait(self, host: str) -> None:
-        interval = 1.0 / self.rate_for(host)
+        key, rate = self._bucket(host)
+        interval = 1.0 / rate
         with self._lock:
             now = time.monotonic()
-            slot = max(now, self._next_slot.get(host, now))
-            self._next_slot[host] = slot + interval
+            slot = max(now, self._next_slot.get(key, now))
+            self._next_slot[key] = slot + interval
         if slot > now:
             time.sleep(slot - now)
 
@@ -75,7 +80,12 @@ def _retry_after_s(response: requests.Response) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None  # unparseable: fall back to our own backoff
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)  # HTTP dates are GMT
         seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
