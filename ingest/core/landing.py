@@ -19,6 +19,7 @@ import pandas as pd
 from ingest.core.plugin import RawTable, Rows
 
 SCHEMA = "raw"
+_ORDINAL = "_etfflow_row_ordinal"
 META_COLUMNS = {
     "_run_id": "VARCHAR",
     "_loaded_at": "TIMESTAMP",
@@ -120,7 +121,8 @@ class Warehouse:
         unknown = set(frame.columns) - set(table.columns)
         if unknown:
             raise ValueError(f"{table.name}: undeclared columns {sorted(unknown)}")
-        self.con.register("_incoming_frame", frame)
+        # A key repeated within one batch keeps its last row: deterministic, so re-runs agree.
+        self.con.register("_incoming_frame", frame.assign(**{_ORDINAL: range(len(frame))}))
         try:
             select = ", ".join(
                 f"try_cast({_q(c)} as {t}) as {_q(c)}" if c in frame.columns
@@ -131,10 +133,10 @@ class Warehouse:
             self.con.execute(
                 f"""
                 create or replace temp table _incoming as
-                select *, ? as _run_id, ?::timestamp as _loaded_at,
+                select * exclude ({_ORDINAL}), ? as _run_id, ?::timestamp as _loaded_at,
                        ? as _source_url, ? as _payload_sha256
-                from (select {select} from _incoming_frame)
-                qualify row_number() over (partition by {pk}) = 1
+                from (select {select}, {_ORDINAL} from _incoming_frame)
+                qualify row_number() over (partition by {pk} order by {_ORDINAL} desc) = 1
                 """,
                 [meta.run_id, _now(), meta.source_url, meta.payload_sha256],
             )

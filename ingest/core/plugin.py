@@ -31,7 +31,8 @@ class RawTable:
     """A table in the ``raw`` schema: column name -> DuckDB type, and its natural key."""
 
     name: str
-    columns: Mapping[str, str]
+    # Excluded from the hash (a dict is unhashable) so tables can key a batch mapping.
+    columns: Mapping[str, str] = field(hash=False)
     primary_key: tuple[str, ...]
     description: str = ""
 
