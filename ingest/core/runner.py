@@ -69,6 +69,10 @@ def run_plugin(
             result.status = "failed"
             result.errors.append(str(exc))
             raise
+        except Exception as exc:  # a bug, not an expected failure: still log the run as failed
+            result.status = "failed"
+            result.errors.append(f"{type(exc).__name__}: {exc}")
+            raise
         finally:
             result.requests_made = client.requests_made
             wh.finish_run(result.run_id, result.status, result.rows_landed,

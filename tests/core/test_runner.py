@@ -249,3 +249,18 @@ def test_requests_override_replaces_the_plan(server: HTTPServer, settings: Setti
     only = [Request.get(f"{base(server)}/nav/CCC", "CCC nav", day="all")]
     result = run_plugin(plugin, PARAMS, settings, requests=only)
     assert (result.status, result.payloads, result.rows_landed) == ("success", 1, 1)
+
+
+class _UndeclaredColumn(FakePlugin):
+    def parse(self, payload: Payload) -> Mapping[str, Rows]:
+        return {NAV.name: [{"ticker": "AAA", "as_of_date": "2024-01-10", "surprise": 1}]}
+
+
+def test_an_unexpected_crash_is_logged_as_failed(server: HTTPServer, settings: Settings):
+    # A plugin bug is not an EtfflowError, but the run log must not be left at 'running'.
+    with pytest.raises(ValueError, match="surprise"):
+        run_plugin(_UndeclaredColumn(base(server)), PlanParams(tickers=("AAA",)), settings)
+    ((status, errors),) = query(settings, "select status, errors from raw.ingest_runs")
+    assert status == "failed"
+    assert "surprise" in json.loads(errors)[0]
+    assert query(settings, "select count(*) from raw.fake_nav") == [(0,)]
