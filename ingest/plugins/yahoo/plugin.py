@@ -148,8 +148,14 @@ def _result(data: dict[str, Any], root: str, payload: Payload) -> dict[str, Any]
 
 
 def _dates(timestamps: Iterable[int], tz: str) -> list[dt.date]:
+    """Market dates of instants (bar opens, quote times), in the exchange's timezone."""
     index = pd.to_datetime(list(timestamps), unit="s", utc=True).tz_convert(tz)
     return [ts.date() for ts in index]
+
+
+def _calendar_dates(timestamps: Iterable[int]) -> list[dt.date]:
+    """Yahoo stamps calendar dates (share reports, inception) as 00:00 UTC of that date."""
+    return [ts.date() for ts in pd.to_datetime(list(timestamps), unit="s", utc=True)]
 
 
 class YahooPlugin(Plugin):
@@ -264,7 +270,7 @@ class YahooPlugin(Plugin):
         profile = result.get("fundProfile") or {}
         fees = profile.get("feesExpensesInvestment") or {}
         ticker = qtype.get("symbol") or price.get("symbol") or _ticker_of(payload)
-        tz = qtype.get("exchangeTimezoneName") or DEFAULT_TZ
+        tz = qtype.get("timeZoneFullName") or qtype.get("exchangeTimezoneName") or DEFAULT_TZ
         market_time = _raw(price.get("regularMarketTime"))
         as_of = (
             _dates([market_time], tz)[0] if market_time else payload.fetched_at.date()
@@ -286,7 +292,7 @@ class YahooPlugin(Plugin):
             "shares_outstanding": _raw(stats.get("sharesOutstanding")),
             "expense_ratio": _raw(fees.get("annualReportExpenseRatio"))
             or _raw(stats.get("annualReportExpenseRatio")),
-            "inception_date": _dates([inception], tz)[0] if inception else None,
+            "inception_date": _calendar_dates([inception])[0] if inception else None,
         }
         top = result.get("topHoldings") or {}
         sectors = [
@@ -326,12 +332,13 @@ class YahooPlugin(Plugin):
         frame = pd.DataFrame(
             {
                 "ticker": ticker,
-                "as_of_date": _dates(timestamps, DEFAULT_TZ),
+                "as_of_date": _calendar_dates(timestamps),
                 "reported_at": reported.tz_localize(None),
                 "shares_outstanding": values,
             }
         )
-        return frame.sort_values("reported_at").drop_duplicates("as_of_date", keep="last")
+        frame = frame.sort_values("reported_at", kind="stable")
+        return frame.drop_duplicates("as_of_date", keep="last")
 
 
 def _ticker_of(payload: Payload) -> str:
