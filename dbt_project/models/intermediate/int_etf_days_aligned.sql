@@ -15,6 +15,14 @@
 
     NAV: Yahoo has no NAV history; a snapshot's NAV (and total assets) describes its
     own date only and is null on every other day.
+
+    Prices: Yahoo serves bars split-adjusted for every split that had gone ex when they
+    were fetched (prices and dividends divided by the ratio, volume multiplied), so
+    rows landed before and after a split are in different units. Each row is restored
+    to its as-traded units by undoing the splits going ex after its date and on or
+    before the day it was landed (`loaded_at`: the landing keeps a row's `_loaded_at`
+    until its content changes, so a refetch that Yahoo re-adjusted moves it). Shares,
+    NAV and prices are then all in the units of their own day.
 #}
 
 with
@@ -127,6 +135,22 @@ split_events as (
 
 ),
 
+price_adjustments as (
+
+    -- splits Yahoo had applied to a row when it was landed, to be undone
+    select
+        prices.ticker,
+        prices.as_of_date,
+        round(exp(sum(ln(split_events.split_ratio))), 12) as price_split_factor
+    from prices
+    inner join split_events
+        on prices.ticker = split_events.ticker
+        and split_events.split_date > prices.as_of_date
+        and split_events.split_date <= cast(prices.loaded_at as date)
+    group by prices.ticker, prices.as_of_date
+
+),
+
 split_factors as (
 
     -- product of the ratios of splits after the report date, up to the trading day
@@ -150,16 +174,21 @@ final as (
         prices.ticker,
         prices.as_of_date,
 
-        ----------  prices and events
-        prices.open,
-        prices.high,
-        prices.low,
-        prices.close,
+        ----------  prices and events, as traded that day
+        prices.open * coalesce(price_adjustments.price_split_factor, 1.0) as open,
+        prices.high * coalesce(price_adjustments.price_split_factor, 1.0) as high,
+        prices.low * coalesce(price_adjustments.price_split_factor, 1.0) as low,
+        prices.close * coalesce(price_adjustments.price_split_factor, 1.0) as close,
         prices.adj_close,
         prices.currency,
-        prices.volume,
-        prices.dividend_per_share,
+        case
+            when price_adjustments.price_split_factor is null then prices.volume
+            else cast(round(prices.volume / price_adjustments.price_split_factor, 0) as bigint)
+        end as volume,
+        prices.dividend_per_share
+            * coalesce(price_adjustments.price_split_factor, 1.0) as dividend_per_share,
         prices.split_ratio,
+        coalesce(price_adjustments.price_split_factor, 1.0) as price_split_factor,
 
         ----------  shares, as-of aligned
         case
@@ -181,6 +210,9 @@ final as (
         snapshots.total_assets_usd as reported_total_assets_usd
 
     from prices
+    left join price_adjustments
+        on prices.ticker = price_adjustments.ticker
+        and prices.as_of_date = price_adjustments.as_of_date
     left join fresh_counts
         on prices.ticker = fresh_counts.ticker
         and prices.as_of_date = fresh_counts.as_of_date

@@ -14,7 +14,7 @@ final as (
         ticker,
         as_of_date,
 
-        ----------  prices
+        ----------  prices, as traded that day
         open,
         high,
         low,
@@ -29,6 +29,7 @@ final as (
         ----------  events
         dividend_per_share,
         split_ratio,
+        price_split_factor,
 
         ----------  nav (snapshot dates only)
         nav,
@@ -67,6 +68,7 @@ select
     dollar_volume_usd,
     dividend_per_share,
     split_ratio,
+    price_split_factor,
     nav,
     shares_outstanding,
     shares_outstanding_reported,
