@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ def load_sample_generator() -> ModuleType:
     if spec is None or spec.loader is None:
         raise EtfflowError(f"sample generator not found at {SAMPLE_GENERATOR}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
     spec.loader.exec_module(module)
     return module
 
@@ -89,7 +91,8 @@ def layer_row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int
 
 def print_report(result: DemoResult, console: Console) -> None:
     console.rule(f"[bold]etfflow demo[/] — {SAMPLE_LABEL}")
-    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
+    # Not read_only: dbt, run in-process, still holds this file open read-write.
+    with duckdb.connect(str(result.duckdb_path)) as con:
         counts = Table("layer", "relation", "rows", title="Row counts per layer")
         for layer, relation, n in layer_row_counts(con):
             counts.add_row(layer, relation, f"{n:,}")

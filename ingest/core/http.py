@@ -99,7 +99,7 @@ class PoliteSession(requests.Session):
         self.requests_made = 0
         self._count_lock = threading.Lock()
         backoff = wait_exponential_jitter(
-            initial=settings.backoff_s, max=60, jitter=settings.backoff_s
+            multiplier=settings.backoff_s, max=60, jitter=settings.backoff_s
         )
 
         def wait(state: RetryCallState) -> float:

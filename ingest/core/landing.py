@@ -25,6 +25,7 @@ META_COLUMNS = {
     "_loaded_at": "TIMESTAMP",
     "_source_url": "VARCHAR",
     "_payload_sha256": "VARCHAR",
+    "_fetched_at": "TIMESTAMP",  # when the source served the payload (UTC), live or replayed
 }
 
 QUARANTINE = RawTable(
@@ -66,10 +67,17 @@ class BatchMeta:
     run_id: str
     source_url: str
     payload_sha256: str
+    fetched_at: dt.datetime | None = None
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _q(name: str) -> str:
@@ -134,11 +142,11 @@ class Warehouse:
                 f"""
                 create or replace temp table _incoming as
                 select * exclude ({_ORDINAL}), ? as _run_id, ?::timestamp as _loaded_at,
-                       ? as _source_url, ? as _payload_sha256
+                       ? as _source_url, ? as _payload_sha256, ?::timestamp as _fetched_at
                 from (select {select}, {_ORDINAL} from _incoming_frame)
                 qualify row_number() over (partition by {pk} order by {_ORDINAL} desc) = 1
                 """,
-                [meta.run_id, _now(), meta.source_url, meta.payload_sha256],
+                [meta.run_id, _now(), meta.source_url, meta.payload_sha256, _utc(meta.fetched_at)],
             )
         finally:
             self.con.unregister("_incoming_frame")

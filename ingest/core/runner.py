@@ -101,7 +101,7 @@ def _land_payload(wh: Warehouse, plugin: Plugin, payload: Payload, result: RunRe
         result.errors.append(f"{label}: quarantined: {exc}")
         return
     batch = {plugin.table(name): rows for name, rows in parsed.items()}
-    meta = BatchMeta(result.run_id, payload.url, payload.sha256)
+    meta = BatchMeta(result.run_id, payload.url, payload.sha256, payload.fetched_at)
     result.rows_landed += wh.land(batch, meta)
 
 

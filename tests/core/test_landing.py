@@ -61,6 +61,7 @@ def test_schema_has_declared_and_meta_columns(wh: Warehouse):
         "_loaded_at": "TIMESTAMP",
         "_source_url": "VARCHAR",
         "_payload_sha256": "VARCHAR",
+        "_fetched_at": "TIMESTAMP",
     }
     assert wh.con.execute("select count(*) from raw.quarantine").fetchone() == (0,)
     assert wh.con.execute("select count(*) from raw.ingest_runs").fetchone() == (0,)

@@ -20,8 +20,8 @@
     were fetched (prices and dividends divided by the ratio, volume multiplied), so
     rows landed before and after a split are in different units. Each row is restored
     to its as-traded units by undoing the splits going ex after its date and on or
-    before the day it was landed (`loaded_at`: the landing keeps a row's `_loaded_at`
-    until its content changes, so a refetch that Yahoo re-adjusted moves it). Shares,
+    before the day its payload was fetched (`fetched_at`, kept by the landing for every
+    row, live or replayed from the archive). Shares,
     NAV and prices are then all in the units of their own day.
 #}
 
@@ -146,7 +146,7 @@ price_adjustments as (
     inner join split_events
         on prices.ticker = split_events.ticker
         and split_events.split_date > prices.as_of_date
-        and split_events.split_date <= cast(prices.loaded_at as date)
+        and split_events.split_date <= cast(prices.fetched_at as date)
     group by prices.ticker, prices.as_of_date
 
 ),

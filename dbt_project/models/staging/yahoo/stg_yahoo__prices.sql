@@ -32,6 +32,7 @@ renamed as (
         case when split_ratio > 0 then split_ratio end as split_ratio,
 
         ----------  landing
+        _fetched_at as fetched_at,
         _loaded_at as loaded_at
 
     from source

@@ -1,0 +1,132 @@
+"""The `etfflow` CLI through click's CliRunner: listing, errors, ingest, backfill, runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from ingest.cli import main
+from ingest.demo import load_sample_generator
+
+TICKERS = "SPY,XLK"
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return load_sample_generator()
+
+
+@pytest.fixture
+def sample_archive(tmp_path: Path, generator) -> Path:
+    root = tmp_path / "archive"
+    generator.build_sample_archive(root, tickers=TICKERS.split(","), include_bad_ticker="ZZZZ")
+    return root
+
+
+def invoke(tmp_path: Path, archive: Path, *args: str):
+    db = tmp_path / "warehouse.duckdb"
+    return CliRunner().invoke(main, ["--db", str(db), "--archive", str(archive), *args])
+
+
+def test_plugins_lists_yahoo_and_its_tables() -> None:
+    result = CliRunner().invoke(main, ["plugins"])
+    assert result.exit_code == 0
+    assert "yahoo" in result.output
+    assert "raw.yahoo_prices" in result.output
+
+
+def test_unknown_plugin_is_one_error_line(tmp_path: Path) -> None:
+    result = invoke(tmp_path, tmp_path / "archive", "ingest", "nosuch", "--offline")
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == ["error: unknown plugin 'nosuch' (installed: yahoo)"]
+
+
+def test_offline_miss_names_the_request(tmp_path: Path) -> None:
+    result = invoke(tmp_path, tmp_path / "empty", "ingest", "yahoo", "--tickers", "SPY",
+                    "--start", "2024-01-02", "--end", "2024-01-31", "--offline")
+    assert result.exit_code == 1
+    assert "error: not in archive" in result.output
+    assert "query2.finance.yahoo.com/v8/finance/chart/SPY" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke(tmp_path, tmp_path, "ingest", "yahoo", "--start", "2024-13-01")
+    assert result.exit_code == 2
+    assert "Invalid value for '--start'" in result.output
+
+
+def test_offline_ingest_with_unknown_ticker_is_partial(tmp_path, sample_archive, generator):
+    result = invoke(tmp_path, sample_archive, "ingest", "yahoo", "--tickers", TICKERS + ",ZZZZ",
+                    "--start", str(generator.DEMO_START), "--end", str(generator.DEMO_END),
+                    "--offline")
+    assert result.exit_code == 0, result.output
+    assert "yahoo: partial" in result.output
+    assert "ZZZZ chart: No data found, symbol may be delisted" in result.output
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    tickers = {t for (t,) in con.execute("select distinct ticker from raw.yahoo_prices").fetchall()}
+    assert tickers == {"SPY", "XLK"}
+
+    runs = invoke(tmp_path, sample_archive, "runs", "--json")
+    assert runs.exit_code == 0
+    (run,) = [json.loads(line) for line in runs.output.splitlines()]
+    assert run["status"] == "partial"
+    assert any("ZZZZ" in e for e in json.loads(run["errors"]))
+
+
+def test_backfill_runs_chunks_and_resumes(tmp_path, generator) -> None:
+    archive = tmp_path / "archive"
+    generator.build_sample_archive(archive, tickers=["XLK"])
+    # Backfill chunks plan different date ranges than the demo, so record them live from
+    # the sample bodies: copy each planned chunk's payloads into the archive first.
+    from ingest.core.archive import Archive
+    from ingest.core.plugin import PlanParams
+    from ingest.plugins.yahoo import YahooPlugin
+
+    store = Archive(archive)
+    full = {r.label: store.get("yahoo", r) for r in YahooPlugin().plan(
+        PlanParams(("XLK",), generator.DEMO_START, generator.DEMO_END))}
+    start, end = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+    chunk_days = 183
+    first = start
+    while first <= end:
+        last = min(first + dt.timedelta(days=chunk_days - 1), end)
+        params = PlanParams(("XLK",), first, last, {"history_only": True})
+        for request in YahooPlugin().plan(params):
+            p = full[request.label]
+            store.put("yahoo", request, p.body, p.status, p.url, p.fetched_at)
+        first = last + dt.timedelta(days=1)
+
+    args = ["backfill", "--source", "yahoo", "--start", str(start), "--end", str(end),
+            "--chunk-days", str(chunk_days), "--tickers", "XLK", "--offline"]
+    first_run = invoke(tmp_path, archive, *args)
+    assert first_run.exit_code == 0, first_run.output
+    assert "2 chunks, 0 already done" in first_run.output
+    second_run = invoke(tmp_path, archive, *args)
+    assert second_run.exit_code == 0, second_run.output
+    assert "2 chunks, 2 already done" in second_run.output
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    (snapshots,) = con.execute("select count(*) from raw.yahoo_fund_snapshots").fetchone()
+    assert snapshots == 0  # backfills plan history only, never point-in-time snapshots
+    (runs,) = con.execute("select count(*) from raw.ingest_runs").fetchone()
+    assert runs == 2
+
+
+def test_backfill_rejects_reversed_range(tmp_path: Path) -> None:
+    result = invoke(tmp_path, tmp_path, "backfill", "--source", "yahoo",
+                    "--start", "2024-02-01", "--end", "2024-01-01")
+    assert result.exit_code == 1
+    assert "error: --start 2024-02-01 is after --end 2024-01-01" in result.output
+
+
+def test_runs_without_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    result = invoke(tmp_path, tmp_path, "runs")
+    assert result.exit_code == 1
+    assert "error: no warehouse at" in result.output
