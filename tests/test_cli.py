@@ -10,15 +10,15 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+import ingest.sample as sample_generator
 from ingest.cli import main
-from ingest.demo import load_sample_generator
 
 TICKERS = "SPY,XLK"
 
 
 @pytest.fixture(scope="module")
 def generator():
-    return load_sample_generator()
+    return sample_generator
 
 
 @pytest.fixture

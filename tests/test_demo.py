@@ -66,9 +66,8 @@ def test_reingest_is_idempotent(tmp_path: Path) -> None:
                 for t in tables}
 
     before = raw_digest()
-    from ingest.demo import load_sample_generator
+    import ingest.sample.world as gen
 
-    gen = load_sample_generator()
     again = CliRunner().invoke(main, ["--db", str(db), "--archive", str(archive), "ingest",
                                       "yahoo", "--start", str(gen.DEMO_START),
                                       "--end", str(gen.DEMO_END), "--offline"])

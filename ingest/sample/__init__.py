@@ -1,0 +1,202 @@
+"""The SAMPLE archive behind ``etfflow demo``: every source's payloads, rendered from one
+simulated world and stored with ``Archive.put`` exactly as a live run would have stored
+them, plus a ``manifest.json`` the tests read. Byte-identical on every run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ingest.core.archive import Archive
+from ingest.core.plugin import PlanParams
+from ingest.plugins.yahoo import YahooPlugin
+from ingest.sample.world import (
+    DEFAULT_CREATION_UNIT,
+    DEMO_END,
+    DEMO_START,
+    FETCHED_AT,
+    FUND_FAMILY,
+    GENERATOR_VERSION,
+    LABEL,
+    LAGGED_SHARE_REPORTS,
+    LAUNCHES,
+    MANIFEST,
+    PROFILES,
+    SEED,
+    SNAPSHOT_WITHOUT_SHARES_OUTSTANDING,
+    SOURCE,
+    SPLITS,
+    FundPath,
+    fund_spec,
+    load_universe,
+    market_factors,
+    nyse_holidays,
+    simulate,
+    trading_days,
+)
+from ingest.sample.yahoo import (
+    _kind,
+    _wire_url,
+    bad_ticker_bodies,
+    chart_body,
+    quote_summary_body,
+    shares_body,
+)
+
+
+def _prepare_out(out: Path) -> None:
+    """Empty ``out`` if it holds a previous sample archive; refuse anything else."""
+    if not out.exists():
+        out.mkdir(parents=True)
+        return
+    if not any(out.iterdir()):
+        return
+    manifest = out / MANIFEST
+    try:
+        is_sample = json.loads(manifest.read_text(encoding="utf-8")).get("sample_data") is True
+    except (OSError, ValueError):
+        is_sample = False
+    if not is_sample:
+        raise FileExistsError(f"{out} is not empty and holds no sample archive; not touching it")
+    for name in ("blobs", "index"):
+        shutil.rmtree(out / name, ignore_errors=True)
+    manifest.unlink()
+
+
+def build_sample_archive(
+    out: Path,
+    tickers: list[str] | None = None,
+    *,
+    include_bad_ticker: str | None = None,
+) -> dict[str, Any]:
+    """Write the sample archive (and ``manifest.json``) under ``out``; return the manifest."""
+    out = Path(out)
+    universe = load_universe()
+    chosen = [t.strip().upper() for t in (tickers or list(universe) or list(PROFILES))]
+    chosen = list(dict.fromkeys(t for t in chosen if t))
+    if not chosen:
+        raise ValueError("no tickers to generate")
+    bad = include_bad_ticker.strip().upper() if include_bad_ticker else None
+    if bad and bad in chosen:
+        raise ValueError(f"--include-bad-ticker {bad} is also a generated ticker")
+
+    _prepare_out(out)
+    archive = Archive(out)
+    calendar = trading_days(DEMO_START, DEMO_END)
+    factors = market_factors(len(calendar))
+    plugin = YahooPlugin()
+    funds: dict[str, dict[str, Any]] = {}
+    payloads = 0
+
+    for ticker in chosen:
+        path = simulate(fund_spec(ticker, universe.get(ticker)), calendar, factors)
+        bodies = {"chart": chart_body(path), "quoteSummary": quote_summary_body(path),
+                  "shares": shares_body(path)}
+        params = PlanParams(tickers=(ticker,), start=DEMO_START, end=DEMO_END)
+        for request in plugin.plan(params):
+            archive.put(SOURCE, request, body=bodies[_kind(request)], status=200,
+                        url=_wire_url(request), fetched_at=FETCHED_AT)
+            payloads += 1
+        funds[ticker] = _fund_manifest(path)
+
+    if bad:
+        bodies_bad = bad_ticker_bodies(bad)
+        for request in plugin.plan(PlanParams(tickers=(bad,), start=DEMO_START, end=DEMO_END)):
+            status, body = bodies_bad[_kind(request)]
+            archive.put(SOURCE, request, body=body, status=status, url=_wire_url(request),
+                        fetched_at=FETCHED_AT)
+            payloads += 1
+
+    manifest = {
+        "sample_data": True,
+        "label": LABEL,
+        "generator": "scripts/make_sample_archive.py",
+        "generator_version": GENERATOR_VERSION,
+        "source": SOURCE,
+        "seed": SEED,
+        "start": DEMO_START.isoformat(),
+        "end": DEMO_END.isoformat(),
+        "fetched_at": FETCHED_AT.isoformat(),
+        "calendar": {
+            "rule": "weekdays minus NYSE full-day holidays (hard-coded list)",
+            "trading_days": len(calendar),
+            "holidays": [d.isoformat() for d in nyse_holidays(range(DEMO_START.year,
+                                                                   DEMO_END.year + 1))
+                         if DEMO_START <= d <= DEMO_END],
+        },
+        "tickers": chosen,
+        "bad_tickers": [bad] if bad else [],
+        "payload_count": payloads,
+        "default_creation_unit_size": DEFAULT_CREATION_UNIT,
+        "splits": [
+            {"ticker": s.ticker, "date": s.date.isoformat(), "numerator": s.numerator,
+             "denominator": s.denominator, "ratio": s.ratio}
+            for s in SPLITS if s.ticker in funds
+        ],
+        "launched_funds": [
+            {"ticker": t, "launch_date": d.isoformat()} for t, d in LAUNCHES.items() if t in funds
+        ],
+        "lagged_share_report_funds": [t for t in LAGGED_SHARE_REPORTS if t in funds],
+        "snapshot_without_shares_outstanding": [
+            t for t in SNAPSHOT_WITHOUT_SHARES_OUTSTANDING if t in funds
+        ],
+        "wire_notes": {
+            "chart_timestamps": "09:30 America/New_York of each trading day",
+            "chart_prices": "split-adjusted, 2-decimal values carried as float32",
+            "adjclose": "split- and dividend-adjusted (multiplicative), float32",
+            "shares_out_timestamps": "00:00 UTC of the report date",
+            "quote_summary_dates": "fundInceptionDate and lastSplitDate at 00:00 UTC",
+            "regular_market_time": f"{DEMO_END.isoformat()} 16:00 America/New_York",
+        },
+        "funds": funds,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _fund_manifest(path: FundPath) -> dict[str, Any]:
+    spec = path.spec
+    reported = set(path.report_days.tolist())
+    return {
+        "fund_name": spec.name,
+        "asset_class": spec.asset_class,
+        "structure": spec.structure,
+        "fund_family": FUND_FAMILY.get(spec.issuer, spec.issuer),
+        "exchange": spec.exchange,
+        "creation_unit_size": spec.creation_unit,
+        "inception_date": spec.inception.isoformat(),
+        "first_bar_date": path.days[0].isoformat(),
+        "launch_date": spec.launch.isoformat() if spec.launch else None,
+        "splits": [
+            {"date": s.date.isoformat(), "numerator": s.numerator,
+             "denominator": s.denominator, "ratio": s.ratio}
+            for s in spec.splits
+        ],
+        "dividend_frequency": spec.dividend_frequency,
+        "dividend_count": len(path.dividends),
+        "bars": len(path.days),
+        "shares_report_lag_trading_days": 1 if spec.lagged_shares else 0,
+        "shares_reports": len(reported),
+        "shares_report_missing_dates": [
+            d.isoformat() for i, d in enumerate(path.days) if i not in reported
+        ],
+        "snapshot_has_shares_outstanding": spec.ticker not in SNAPSHOT_WITHOUT_SHARES_OUTSTANDING,
+        "shares_outstanding_before_start": path.shares_before,
+        "shares_outstanding_end": int(path.shares[-1]),
+        "creation_units_created": int(path.units[path.units > 0].sum()),
+        "creation_units_redeemed": int(-path.units[path.units < 0].sum()),
+        "net_creation_units": int(path.units.sum()),
+        "nav_end": round(float(path.nav[-1]), 2),
+        "close_end": float(path.close[-1]),
+        "annual_volatility": spec.annual_vol,
+        "premium_discount_sd_bps": spec.premium_sd_bps,
+        "expense_ratio": spec.expense_ratio,
+    }
+
+
+# -- command line -------------------------------------------------------------------------------
+
+

@@ -1,0 +1,599 @@
+"""The simulated world behind the SAMPLE archive: calendar, fund profiles and each fund's
+economic path (NAV, close, shares outstanding, creations/redemptions, dividends, splits).
+
+SAMPLE DATA — every number is made up by a seeded random process. Source renderers
+(``ingest/sample/yahoo.py``, …) turn the same paths into each source's wire format, so
+the sources agree with each other the way real ones do.
+
+Usage::
+
+    python scripts/make_sample_archive.py --out data/sample_archive [--tickers SPY QQQ]
+    build_sample_archive(Path("data/sample_archive"))   # returns the manifest dict
+
+Output is byte-identical on every run (fixed seed, per-ticker random streams keyed on the
+ticker so a subset run reproduces the same series, gzip mtime 0, sorted JSON where the
+wire has no order). An existing sample archive at ``--out`` is replaced; any other
+non-empty directory is refused.
+
+Calendar
+    US trading days = weekdays minus the NYSE full-day holidays hard-coded in
+    ``NYSE_HOLIDAYS`` (2022-2025, exact, including 2025-01-09). Early closes are ignored.
+
+Dynamics (per fund, one economic path in pre-split share units)
+    * NAV: geometric random walk, one market factor per asset class (correlation 0.85
+      equity, 0.80 bond, 0.45 commodity) plus idiosyncratic noise; annual vol per fund
+      (~2% SHY .. 17% SPY .. 30% semis/biotech .. 55% UNG) and a modest total-return
+      drift (equities up, bond funds earning about their yield, UNG down on contango).
+      Start prices and AUM are roughly the real January 2023 levels.
+    * Dividends: quarterly for equity funds (SPDR on the third Friday, Invesco the third
+      Monday, iShares from the 11th, Vanguard from the 22nd of Mar/Jun/Sep/Dec), monthly
+      for bond funds (first trading day of the month), annual in December for the
+      open-end commodity funds (PDBC, COMT), none for grantor trusts / commodity pools.
+      The NAV drops by the distribution on the ex-date.
+    * Close = NAV x (1 + premium), premium an AR(1) (phi 0.6) with a per-fund sd: ~2 bps
+      broad US equity, 3 bps sector, 4 bps Treasuries, 6-8 bps commodity, 12-25 bps
+      international and credit funds. OHLC around it, volume int.
+    * Shares outstanding move only by creations/redemptions in whole creation units
+      (50,000 shares; 100,000 for GLD, IAU and the iShares bond funds; 25,000 for the
+      launched fund). Activity probability rises with AUM (~8% of days for a $100m
+      fund, ~80% for SPY); the signed size responds to the trailing 5-day return
+      (momentum chasing), to yesterday's premium (creations follow premiums,
+      redemptions follow discounts) and to a small per-class bias. Never below two units.
+    * Splits: VGT 4:1 forward on 2024-03-18 and UNG 1:4 reverse on 2024-01-24 (UNG
+      really did one that day). On the split date the share count is multiplied by the
+      ratio (plus that day's creations) and prices divide — not a flow.
+    * Launch: IYZ is launched mid-period (2023-09-12) at $25.00 with four 25,000-share
+      units, then gathers assets; its chart, shares history, ``firstTradeDate`` and
+      ``fundInceptionDate`` all start that day.
+    * Volume = turnover(fund) x AUM / price x lognormal noise, busier on big-move days;
+      turnover from ~0.4%/day (Vanguard) to ~25%/day (UNG).
+
+Wire formats (what Yahoo really sends, so parsers meet the real thing)
+    * chart: one bar per trading day stamped 09:30 America/New_York; OHLC, close and
+      dividends split-adjusted (pre-split prices divided by the ratio, volume
+      multiplied); ``adjclose`` also dividend-adjusted (Yahoo's multiplicative
+      1 - D / previous close). Prices are 2-decimal values carried as float32, as
+      Yahoo serves them (586.08 arrives as 586.0800170898438); adjclose is float32.
+    * quoteSummary (formatted=false): plain numbers; dates (``fundInceptionDate``,
+      ``lastSplitDate``) are epoch seconds at 00:00 UTC of the calendar date;
+      ``regularMarketTime`` is DEMO_END 16:00 New York. The timezone sits in
+      ``quoteType.timeZoneFullName``.
+    * fundamentals-timeseries shares_out: ``timestamp`` is 00:00 UTC of the report date,
+      values are ints. Reports are daily-ish: ~5% of trading days have none (never the
+      first/last day, a split day or the launch day), and the funds in
+      ``LAGGED_SHARE_REPORTS`` report the count as of the prior trading day.
+    * Optional bad ticker (``--include-bad-ticker ZZZZ``): chart and quoteSummary answer
+      404 with Yahoo's error bodies; the timeseries answers 200 with meta and no data.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from ingest.universe import UNIVERSE_SEED
+
+DEMO_START = dt.date(2023, 1, 3)
+DEMO_END = dt.date(2024, 12, 31)
+SEED = 20230103
+SOURCE = "yahoo"
+GENERATOR_VERSION = 1
+FETCHED_AT = dt.datetime(2024, 12, 31, 22, 0, tzinfo=dt.UTC)  # an hour after the close
+LABEL = (
+    "SAMPLE DATA - synthetic payloads generated by scripts/make_sample_archive.py in "
+    "Yahoo's wire formats; not real market data"
+)
+UNIVERSE_CSV = UNIVERSE_SEED
+MANIFEST = "manifest.json"
+
+NY = ZoneInfo("America/New_York")
+TRADING_DAYS_PER_YEAR = 252
+
+# NYSE full-day closures (month-day), exact for these years; 2025-01-09 was a national day
+# of mourning. Early closes (half days) do not remove a daily bar and are not listed.
+NYSE_HOLIDAYS: dict[int, str] = {
+    2022: "01-17 02-21 04-15 05-30 06-20 07-04 09-05 11-24 12-26",
+    2023: "01-02 01-16 02-20 04-07 05-29 06-19 07-04 09-04 11-23 12-25",
+    2024: "01-01 01-15 02-19 03-29 05-27 06-19 07-04 09-02 11-28 12-25",
+    2025: "01-01 01-09 01-20 02-17 04-18 05-26 06-19 07-04 09-01 11-27 12-25",
+}
+
+# -- fund events --------------------------------------------------------------------------------
+
+DEFAULT_CREATION_UNIT = 50_000
+CREATION_UNIT_OVERRIDES = {
+    "GLD": 100_000, "IAU": 100_000,
+    "AGG": 100_000, "TLT": 100_000, "LQD": 100_000, "HYG": 100_000, "SHY": 100_000,
+    "IEF": 100_000,
+    "IYZ": 25_000,
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    ticker: str
+    date: dt.date
+    numerator: int
+    denominator: int
+
+    @property
+    def ratio(self) -> float:
+        return self.numerator / self.denominator
+
+
+SPLITS = (
+    Split("UNG", dt.date(2024, 1, 24), 1, 4),   # reverse split, as UNG really did that day
+    Split("VGT", dt.date(2024, 3, 18), 4, 1),   # forward split in a sector ETF
+)
+LAUNCHES = {"IYZ": dt.date(2023, 9, 12)}
+LAUNCH_PRICE = 25.0
+LAUNCH_SEED_UNITS = 4
+LAGGED_SHARE_REPORTS = ("VOO", "BND", "IEFA", "XLP")
+SNAPSHOT_WITHOUT_SHARES_OUTSTANDING = ("DIA", "PALL", "COMT")
+MISSING_SHARE_REPORT_RATE = 0.05
+MIN_UNITS_OUTSTANDING = 2
+
+# -- per-fund profile -----------------------------------------------------------------------------
+# ticker: (inception date, price at DEMO_START USD, AUM at DEMO_START USD bn, annual vol,
+#          annual report expense ratio). Roughly real levels; approximate on purpose.
+PROFILES: dict[str, tuple[str, float, float, float, float]] = {
+    "SPY": ("1993-01-22", 383.0, 370.0, 0.17, 0.000945),
+    "QQQ": ("1999-03-10", 265.0, 150.0, 0.22, 0.0020),
+    "IWM": ("2000-05-22", 175.0, 55.0, 0.22, 0.0019),
+    "VTI": ("2001-05-24", 190.0, 280.0, 0.17, 0.0003),
+    "VOO": ("2010-09-07", 352.0, 280.0, 0.17, 0.0003),
+    "DIA": ("1998-01-14", 333.0, 30.0, 0.15, 0.0016),
+    "EEM": ("2003-04-07", 39.0, 20.0, 0.18, 0.0070),
+    "VEA": ("2007-07-20", 41.5, 100.0, 0.16, 0.0005),
+    "IVV": ("2000-05-15", 385.0, 300.0, 0.17, 0.0003),
+    "IEFA": ("2012-10-18", 62.0, 85.0, 0.16, 0.0007),
+    "MDY": ("1995-05-04", 445.0, 19.0, 0.20, 0.0023),
+    "AGG": ("2003-09-22", 97.0, 80.0, 0.06, 0.0003),
+    "BND": ("2007-04-03", 72.0, 85.0, 0.06, 0.0003),
+    "TLT": ("2002-07-22", 101.0, 30.0, 0.16, 0.0015),
+    "LQD": ("2002-07-22", 105.0, 30.0, 0.09, 0.0014),
+    "HYG": ("2007-04-04", 74.0, 15.0, 0.08, 0.0049),
+    "JNK": ("2007-11-28", 91.0, 7.0, 0.08, 0.0040),
+    "VCIT": ("2009-11-19", 78.0, 40.0, 0.07, 0.0004),
+    "BNDX": ("2013-05-31", 48.0, 50.0, 0.05, 0.0007),
+    "SHY": ("2002-07-22", 81.0, 26.0, 0.02, 0.0015),
+    "IEF": ("2002-07-22", 96.0, 25.0, 0.08, 0.0015),
+    "GLD": ("2004-11-18", 171.0, 55.0, 0.14, 0.0040),
+    "SLV": ("2006-04-21", 22.0, 10.0, 0.28, 0.0050),
+    "USO": ("2006-04-10", 72.0, 2.5, 0.35, 0.0060),
+    "UNG": ("2007-04-18", 13.0, 1.0, 0.55, 0.0106),
+    "DBC": ("2006-02-03", 24.0, 3.0, 0.20, 0.0087),
+    "PDBC": ("2014-11-07", 14.5, 6.0, 0.20, 0.0059),
+    "IAU": ("2005-01-21", 35.0, 26.0, 0.14, 0.0025),
+    "PALL": ("2010-01-08", 170.0, 0.4, 0.38, 0.0060),
+    "PPLT": ("2010-01-08", 96.0, 1.0, 0.28, 0.0060),
+    "COMT": ("2014-10-15", 30.0, 0.8, 0.20, 0.0048),
+    "XLF": ("1998-12-16", 34.5, 30.0, 0.20, 0.0009),
+    "XLE": ("1998-12-16", 87.0, 40.0, 0.25, 0.0009),
+    "XLK": ("1998-12-16", 125.0, 40.0, 0.24, 0.0009),
+    "XLV": ("1998-12-16", 136.0, 40.0, 0.15, 0.0009),
+    "XLI": ("1998-12-16", 98.0, 15.0, 0.18, 0.0009),
+    "XLY": ("1998-12-16", 130.0, 13.0, 0.25, 0.0009),
+    "XLP": ("1998-12-16", 74.0, 17.0, 0.13, 0.0009),
+    "XLU": ("1998-12-16", 70.0, 16.0, 0.18, 0.0009),
+    "XLRE": ("2015-10-07", 37.0, 5.0, 0.22, 0.0009),
+    "XLC": ("2018-06-18", 48.0, 10.0, 0.24, 0.0009),
+    "VFH": ("2004-01-26", 80.0, 9.0, 0.20, 0.0010),
+    "KRE": ("2006-06-19", 60.0, 3.0, 0.32, 0.0035),
+    "KBE": ("2005-11-08", 46.0, 2.0, 0.30, 0.0035),
+    "VGT": ("2004-01-26", 320.0, 45.0, 0.24, 0.0010),
+    "SMH": ("2011-12-20", 205.0, 8.0, 0.32, 0.0035),
+    "VHT": ("2004-01-26", 245.0, 17.0, 0.15, 0.0010),
+    "IBB": ("2001-02-05", 131.0, 8.0, 0.24, 0.0045),
+    "XBI": ("2006-01-31", 83.0, 7.0, 0.35, 0.0035),
+    "VDE": ("2004-09-23", 120.0, 8.0, 0.26, 0.0010),
+    "XOP": ("2006-06-19", 130.0, 4.0, 0.32, 0.0035),
+    "OIH": ("2011-12-20", 290.0, 2.5, 0.33, 0.0035),
+    "VIS": ("2004-09-23", 185.0, 4.5, 0.18, 0.0010),
+    "IYT": ("2003-10-06", 215.0, 1.0, 0.22, 0.0039),
+    "VCR": ("2004-01-26", 225.0, 4.5, 0.25, 0.0010),
+    "RTH": ("2011-12-20", 160.0, 0.2, 0.18, 0.0035),
+    "VDC": ("2004-01-26", 192.0, 7.0, 0.13, 0.0010),
+    "KXI": ("2006-09-12", 60.0, 0.8, 0.13, 0.0041),
+    "VPU": ("2004-01-26", 150.0, 6.0, 0.18, 0.0010),
+    "IDU": ("2000-06-12", 82.0, 1.0, 0.18, 0.0039),
+    "VNQ": ("2004-09-23", 84.0, 32.0, 0.22, 0.0012),
+    "IYR": ("2000-06-12", 87.0, 4.0, 0.22, 0.0039),
+    "VOX": ("2004-09-23", 90.0, 3.0, 0.24, 0.0010),
+    "IYZ": ("2000-05-22", 22.0, 0.3, 0.20, 0.0039),
+}
+# Annual total-return drift; bond funds default to their distribution yield (price ~flat).
+DRIFT_BY_CLASS = {"equity": 0.12, "commodity": 0.02}
+DRIFT_OVERRIDES = {"UNG": -0.25, "TLT": 0.0, "SMH": 0.30, "XLK": 0.22, "VGT": 0.22,
+                   "QQQ": 0.20, "XLE": 0.0, "VDE": 0.0, "XOP": 0.0, "OIH": 0.0}
+FACTOR_CORRELATION = {"equity": 0.85, "bond": 0.80, "commodity": 0.45}
+DIVIDEND_YIELD_BY_CLASS = {"equity": 0.015, "bond": 0.035, "commodity": 0.04}
+DIVIDEND_YIELD_OVERRIDES = {
+    "QQQ": 0.006, "XLK": 0.007, "VGT": 0.007, "SMH": 0.005, "IBB": 0.003, "XBI": 0.001,
+    "XLU": 0.031, "VPU": 0.031, "IDU": 0.030, "XLE": 0.034, "VDE": 0.033, "XOP": 0.030,
+    "XLRE": 0.038, "VNQ": 0.040, "IYR": 0.026, "XLP": 0.026, "VDC": 0.025, "KXI": 0.024,
+    "KRE": 0.031, "KBE": 0.032, "EEM": 0.025, "VEA": 0.031, "IEFA": 0.030,
+    "SHY": 0.036, "TLT": 0.040, "IEF": 0.032, "LQD": 0.043, "HYG": 0.060, "JNK": 0.062,
+    "VCIT": 0.040, "BNDX": 0.030, "COMT": 0.045,
+}
+TURNOVER_BY_ISSUER = {"Vanguard": 0.004, "iShares": 0.012, "State Street": 0.04,
+                      "Invesco": 0.05, "VanEck": 0.06, "USCF": 0.12, "abrdn": 0.01}
+TURNOVER_OVERRIDES = {
+    "SPY": 0.06, "QQQ": 0.08, "IWM": 0.12, "EEM": 0.07, "TLT": 0.07, "HYG": 0.09,
+    "LQD": 0.04, "JNK": 0.05, "GLD": 0.025, "IAU": 0.02, "SLV": 0.06, "UNG": 0.25,
+    "USO": 0.10, "KRE": 0.20, "XBI": 0.12, "XOP": 0.12, "AGG": 0.008,
+}
+FUND_FAMILY = {"State Street": "SPDR State Street Global Advisors", "iShares": "iShares",
+               "Vanguard": "Vanguard", "Invesco": "Invesco", "VanEck": "VanEck",
+               "USCF": "USCF Investments", "abrdn": "abrdn"}
+NASDAQ_LISTED = frozenset({"QQQ", "BND", "BNDX", "VCIT", "TLT", "SHY", "IEF", "IBB", "SMH",
+                           "PDBC", "COMT"})
+EXCHANGES = {"PCX": ("NYSEArca", "NYSEArca"), "NGM": ("NasdaqGM", "NasdaqGM")}
+
+# -- calendar ----------------------------------------------------------------------------------
+
+
+def nyse_holidays(years: Iterable[int]) -> list[dt.date]:
+    out = []
+    for year in years:
+        if year not in NYSE_HOLIDAYS:
+            raise ValueError(f"no NYSE holiday list for {year} (have {sorted(NYSE_HOLIDAYS)})")
+        out += [dt.date.fromisoformat(f"{year}-{md}") for md in NYSE_HOLIDAYS[year].split()]
+    return out
+
+
+def trading_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    """US trading days in [start, end]: weekdays minus the hard-coded NYSE holidays."""
+    closed = set(nyse_holidays(range(start.year, end.year + 1)))
+    days, day = [], start
+    while day <= end:
+        if day.weekday() < 5 and day not in closed:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _epoch_at(day: dt.date, hour: int, minute: int = 0) -> int:
+    return int(dt.datetime.combine(day, dt.time(hour, minute), NY).timestamp())
+
+
+def _epoch_midnight_utc(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days * 86_400
+
+
+# -- fund specification ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FundSpec:
+    ticker: str
+    name: str
+    issuer: str
+    asset_class: str
+    category: str
+    sector: str
+    seed_group: str
+    structure: str
+    inception: dt.date
+    start_price: float
+    start_aum_usd: float
+    annual_vol: float
+    expense_ratio: float
+    creation_unit: int
+    launch: dt.date | None
+    splits: tuple[Split, ...]
+    lagged_shares: bool
+
+    @property
+    def drift(self) -> float:
+        default = DRIFT_BY_CLASS.get(self.asset_class, self.dividend_yield)
+        return DRIFT_OVERRIDES.get(self.ticker, default)
+
+    @property
+    def dividend_yield(self) -> float:
+        default = DIVIDEND_YIELD_BY_CLASS.get(self.asset_class, 0.0)
+        return DIVIDEND_YIELD_OVERRIDES.get(self.ticker, default)
+
+    @property
+    def dividend_frequency(self) -> str:
+        if self.asset_class == "bond":
+            return "monthly"
+        if self.asset_class == "commodity":
+            return "annual" if self.structure == "open_end_fund" else "none"
+        return "quarterly"
+
+    @property
+    def premium_sd_bps(self) -> float:
+        category = self.category.lower()
+        if self.asset_class == "bond":
+            if "government" in category:
+                return 4.0
+            if "global" in category:
+                return 15.0
+            return 25.0 if "corporate" in category or "high yield" in category else 12.0
+        if self.asset_class == "commodity":
+            return 8.0 if self.structure == "grantor_trust" else 6.0
+        if any(k in category for k in ("foreign", "emerging")) or self.ticker == "KXI":
+            return 20.0
+        return 3.0 if self.sector else 2.0
+
+    @property
+    def turnover(self) -> float:
+        return TURNOVER_OVERRIDES.get(self.ticker, TURNOVER_BY_ISSUER.get(self.issuer, 0.03))
+
+    @property
+    def exchange(self) -> str:
+        return "NGM" if self.ticker in NASDAQ_LISTED else "PCX"
+
+
+def load_universe(path: Path = UNIVERSE_CSV) -> dict[str, dict[str, str]]:
+    """The seed universe by ticker (empty when the seed file is absent)."""
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["ticker"].strip().upper(): row for row in csv.DictReader(fh)}
+
+
+def fund_spec(ticker: str, row: dict[str, str] | None) -> FundSpec:
+    """Profile a ticker from the seed row and PROFILES; unknown tickers get a generic fund."""
+    row = row or {}
+    rng = _rng("profile", ticker)
+    profile = PROFILES.get(ticker) or (
+        "2010-01-04", float(np.round(rng.uniform(20, 200), 2)), 1.0, 0.20, 0.004,
+    )
+    inception, price, aum_bn, vol, er = profile
+    launch = LAUNCHES.get(ticker)
+    if launch:
+        inception, price = launch.isoformat(), LAUNCH_PRICE
+    return FundSpec(
+        ticker=ticker,
+        name=row.get("fund_name") or f"{ticker} Sample ETF",
+        issuer=row.get("issuer") or "Sample Funds",
+        asset_class=row.get("asset_class") or "equity",
+        category=row.get("category") or "Large Blend",
+        sector=row.get("sector") or "",
+        seed_group=row.get("seed_group") or "equity",
+        structure=row.get("structure") or "open_end_fund",
+        inception=dt.date.fromisoformat(inception),
+        start_price=price,
+        start_aum_usd=aum_bn * 1e9,
+        annual_vol=vol,
+        expense_ratio=er,
+        creation_unit=CREATION_UNIT_OVERRIDES.get(ticker, DEFAULT_CREATION_UNIT),
+        launch=launch,
+        splits=tuple(s for s in SPLITS if s.ticker == ticker),
+        lagged_shares=ticker in LAGGED_SHARE_REPORTS,
+    )
+
+
+# -- simulation --------------------------------------------------------------------------------
+
+
+def _rng(*key: object) -> np.random.Generator:
+    """A random stream keyed on (SEED, key...): independent of which other tickers run."""
+    return np.random.default_rng([SEED, *(zlib.crc32(str(k).encode()) for k in key)])
+
+
+def _ar1(shocks: np.ndarray, phi: float) -> np.ndarray:
+    out = np.empty_like(shocks)
+    level = shocks[0] / math.sqrt(1 - phi * phi)
+    for i, shock in enumerate(shocks.tolist()):
+        level = phi * level + shock if i else level
+        out[i] = level
+    return out
+
+
+def _dividend_days(spec: FundSpec, days: Sequence[dt.date]) -> list[int]:
+    """Indices into ``days`` of the ex-dividend dates, by the issuer's usual schedule."""
+    freq = spec.dividend_frequency
+    if freq == "none":
+        return []
+    months = {"monthly": range(1, 13), "quarterly": (3, 6, 9, 12), "annual": (12,)}[freq]
+    index = {d: i for i, d in enumerate(days)}
+    out = []
+    for year in sorted({d.year for d in days}):
+        for month in months:
+            if freq == "monthly":
+                anchor = dt.date(year, month, 1)
+            elif freq == "annual":
+                anchor = dt.date(year, month, 20)
+            elif spec.issuer == "State Street":  # third Friday
+                first = dt.date(year, month, 1)
+                anchor = first + dt.timedelta(days=(4 - first.weekday()) % 7 + 14)
+            elif spec.issuer == "Invesco":  # third Monday
+                first = dt.date(year, month, 1)
+                anchor = first + dt.timedelta(days=(0 - first.weekday()) % 7 + 14)
+            else:
+                anchor = dt.date(year, month, {"iShares": 11, "Vanguard": 22}.get(spec.issuer, 15))
+            ex = next((d for d in days if d >= anchor), None)
+            if ex is not None and ex.month == anchor.month and ex in index:
+                out.append(index[ex])
+    return sorted(set(out))
+
+
+@dataclass(frozen=True)
+class FundPath:
+    """One fund's simulated days; prices in Yahoo's split-adjusted units."""
+
+    spec: FundSpec
+    days: list[dt.date]
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    adjclose: np.ndarray
+    volume: np.ndarray
+    nav: np.ndarray               # actual NAV per share outstanding that day
+    dividends: dict[int, float]   # day index -> split-adjusted amount per share
+    split_days: dict[int, Split]
+    shares: np.ndarray            # actual shares outstanding at each day's close
+    shares_before: int            # the count before the first day (0 for a launch)
+    units: np.ndarray             # creation units (+) / redemption units (-) each day
+    report_days: np.ndarray       # indices of days with a shares_out report
+    reported_shares: np.ndarray   # the value reported on each report day
+    previous_close: float
+
+
+def simulate(spec: FundSpec, calendar: list[dt.date], factors: dict[str, np.ndarray]) -> FundPath:
+    rng = _rng("fund", spec.ticker)
+    first = calendar.index(next(d for d in calendar if d >= spec.launch)) if spec.launch else 0
+    days = calendar[first:]
+    n = len(days)
+    sd_day = spec.annual_vol / math.sqrt(TRADING_DAYS_PER_YEAR)
+    rho = FACTOR_CORRELATION.get(spec.asset_class, 0.7)
+    factor = factors.get(spec.asset_class, factors["equity"])[first:]
+    shocks = rho * factor + math.sqrt(1 - rho * rho) * rng.standard_normal(n)
+    log_ret = (spec.drift - 0.5 * spec.annual_vol**2) / TRADING_DAYS_PER_YEAR + sd_day * shocks
+    if spec.launch:
+        log_ret[0] = 0.0
+
+    # Economic NAV in pre-split share units, ex-dividend drops applied on ex-dates.
+    nav_econ = spec.start_price * np.exp(np.cumsum(log_ret))
+    div_days = [k for k in _dividend_days(spec, days) if not (spec.launch and k < 20)]
+    per_year = {"monthly": 12, "quarterly": 4, "annual": 1}.get(spec.dividend_frequency, 1)
+    div_econ: dict[int, float] = {}
+    for k in div_days:
+        prev = nav_econ[k - 1] if k else spec.start_price
+        amount = round(spec.dividend_yield / per_year * prev * rng.uniform(0.85, 1.15), 4)
+        if amount > 0:
+            div_econ[k] = amount
+            nav_econ[k:] *= 1 - amount / prev
+
+    # Splits: cumulative ratio at each day; Yahoo shows every price in post-split units.
+    split_days = {days.index(s.date): s for s in spec.splits if s.date in days}
+    ratio_day = np.ones(n)
+    for k, s in split_days.items():
+        ratio_day[k] = s.ratio
+    cum_ratio = np.cumprod(ratio_day)
+    total_ratio = float(cum_ratio[-1])
+    nav_actual = nav_econ / cum_ratio
+
+    # Premium/discount and the day's bar (economic units, adjusted below).
+    prem_sd = spec.premium_sd_bps / 1e4
+    premium = np.clip(_ar1(rng.standard_normal(n) * prem_sd * 0.8, 0.6), -6 * prem_sd, 6 * prem_sd)
+    close_econ = nav_econ * (1 + premium)
+    prev_close_econ = spec.start_price * (1 + premium[0])  # the close before the first bar
+    prior = np.concatenate([[prev_close_econ], close_econ[:-1]])
+    open_econ = prior * (1 + 0.3 * sd_day * rng.standard_normal(n))
+    if spec.launch:
+        open_econ[0] = spec.start_price
+    wick = 0.45 * sd_day
+    high_econ = np.maximum(open_econ, close_econ) * (1 + np.abs(rng.standard_normal(n)) * wick)
+    low_econ = np.minimum(open_econ, close_econ) * (1 - np.abs(rng.standard_normal(n)) * wick)
+
+    close = np.round(close_econ / total_ratio, 2)
+    open_ = np.round(open_econ / total_ratio, 2)
+    high = np.maximum(np.round(high_econ / total_ratio, 2), np.maximum(open_, close))
+    low = np.minimum(np.round(low_econ / total_ratio, 2), np.minimum(open_, close))
+    dividends = {k: round(v / total_ratio, 4) for k, v in div_econ.items()}
+
+    # Yahoo's adjclose: multiply by (1 - D / previous close) for every later ex-date.
+    factor_at = np.ones(n)
+    prev_close = round(prev_close_econ / total_ratio, 2)
+    for k, amount in dividends.items():
+        factor_at[k] = 1 - amount / (close[k - 1] if k else prev_close)
+    later = np.concatenate([np.cumprod(factor_at[::-1])[::-1][1:], [1.0]])
+    adjclose = close * later
+
+    shares_before, shares, units = _simulate_shares(spec, rng, log_ret, premium / prem_sd,
+                                                    split_days, sd_day)
+
+    # Volume: turnover of AUM, noisier and busier on big-move days; Yahoo split-adjusts it.
+    aum = shares * nav_actual
+    busy = (1 + 0.6 * np.abs(shocks)) / (1 + 0.6 * math.sqrt(2 / math.pi))  # mean 1
+    noise = rng.lognormal(-0.08, 0.4, n)
+    turnover = spec.turnover * (0.3 if spec.launch else 1.0)
+    volume_actual = turnover * aum / (close_econ / cum_ratio) * busy * noise
+    volume = np.round(volume_actual * total_ratio / cum_ratio).astype(np.int64)
+
+    # shares_out reports: ~5% of days missing, some funds a trading day behind.
+    keep = rng.random(n) >= MISSING_SHARE_REPORT_RATE
+    keep[[0, n - 1, *split_days]] = True
+    report_days = np.flatnonzero(keep)
+    if spec.lagged_shares:
+        lagged = np.concatenate([[shares_before], shares[:-1]])
+        reported = lagged[report_days]
+    else:
+        reported = shares[report_days]
+
+    return FundPath(
+        spec=spec, days=days, open=open_, high=high, low=low, close=close, adjclose=adjclose,
+        volume=volume, nav=nav_actual, dividends=dividends, split_days=split_days,
+        shares=shares, shares_before=shares_before, units=units, report_days=report_days,
+        reported_shares=reported, previous_close=prev_close,
+    )
+
+
+def _simulate_shares(
+    spec: FundSpec,
+    rng: np.random.Generator,
+    log_ret: np.ndarray,
+    premium_z: np.ndarray,
+    split_days: dict[int, Split],
+    sd_day: float,
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Shares outstanding moved only by whole creation units (and by splits)."""
+    n = len(log_ret)
+    cu = spec.creation_unit
+    # Signal: momentum over the previous 5 days, yesterday's premium, class bias, noise.
+    window = np.convolve(log_ret, np.ones(5), mode="full")[:n]
+    momentum = np.concatenate([[0.0], window[:-1]]) / (sd_day * math.sqrt(5))
+    prem_lag = np.concatenate([[0.0], premium_z[:-1]])
+    bias = {"equity": 0.05, "bond": 0.08, "commodity": -0.08}.get(spec.asset_class, 0.0)
+    if spec.launch:
+        bias = 0.9
+    signal = bias + 0.35 * momentum + 0.35 * prem_lag + rng.standard_normal(n)
+    aum = max(spec.start_aum_usd, 1e7)
+    p_active = float(np.clip(0.08 + 0.2 * math.log10(aum / 1e8), 0.08, 0.85))
+    if spec.launch:
+        p_active = 0.35
+    active = rng.random(n) < p_active
+    frac = 0.006 * (aum / 1e10) ** -0.2  # flow sd as a fraction of AUM on active days
+
+    if spec.launch:
+        before = 0
+    else:
+        raw = spec.start_aum_usd / spec.start_price
+        before = max(int(round(raw / cu)) * cu + int(rng.integers(0, cu // 100)) * 100,
+                     MIN_UNITS_OUTSTANDING * cu)
+    shares = np.empty(n, dtype=np.int64)
+    units = np.zeros(n, dtype=np.int64)
+    so = before
+    floor = MIN_UNITS_OUTSTANDING * cu
+    for t, (on, z) in enumerate(zip(active.tolist(), signal.tolist(), strict=True)):
+        split = split_days.get(t)
+        if split:
+            so = so * split.numerator // split.denominator
+        if spec.launch and t == 0:
+            u = LAUNCH_SEED_UNITS
+        elif on:
+            x = z * frac * so / cu
+            u = int(math.copysign(max(1, round(abs(x))), x)) if x else 0
+            u = max(u, -((so - floor) // cu))
+        else:
+            u = 0
+        so += u * cu
+        units[t], shares[t] = u, so
+    return before, shares, units
+
+
+def market_factors(n: int) -> dict[str, np.ndarray]:
+    """One daily shock series per asset class, standardised so each class earns its drift."""
+    out = {}
+    for cls in FACTOR_CORRELATION:
+        shocks = _rng("factor", cls).standard_normal(n)
+        out[cls] = (shocks - shocks.mean()) / shocks.std()
+    return out
+
+
+# -- payloads ---------------------------------------------------------------------------------
+
+
