@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -39,14 +38,6 @@ def normalized_request(url: str, params: tuple[tuple[str, str], ...] = ()) -> st
 def request_key(request: Request) -> str:
     normalized = normalized_request(request.url, request.params)
     return hashlib.sha256(f"GET {normalized}".encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    url: str
-    status: int
-    sha256: str
-    fetched_at: str
 
 
 class Archive:
@@ -85,15 +76,25 @@ class Archive:
             fh.write(json.dumps(entry, sort_keys=True) + "\n")
         return Payload(request, body, status, url, sha, fetched_at)
 
-    def get(self, source: str, request: Request) -> Payload:
-        """The latest archived fetch of this request; ArchiveMiss names the request if absent."""
+    def get(self, source: str, request: Request, as_of: dt.datetime | None = None) -> Payload:
+        """The latest archived fetch of this request (fetched at or before ``as_of`` if
+        given); ArchiveMiss names the request if there is none."""
         index = self._index_path(source, request_key(request))
-        if not index.exists():
+        entries = (
+            [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()]
+            if index.exists() else []
+        )
+        for entry in entries:
+            entry["fetched_at"] = dt.datetime.fromisoformat(entry["fetched_at"])
+        if as_of is not None:
+            entries = [e for e in entries if e["fetched_at"] <= as_of]
+        if not entries:
+            when = f" fetched by {as_of.isoformat()}" if as_of else ""
             raise ArchiveMiss(
-                f"not in archive {self.root} ({source}): "
+                f"not in archive {self.root} ({source}){when}: "
                 f"GET {normalized_request(request.url, request.params)}"
             )
-        entry = json.loads(index.read_text(encoding="utf-8").splitlines()[-1])
+        entry = max(reversed(entries), key=lambda e: e["fetched_at"])  # ties: the last line
         body = gzip.decompress(self._blob_path(entry["sha256"]).read_bytes())
         return Payload(
             request,
@@ -101,7 +102,7 @@ class Archive:
             int(entry["status"]),
             entry["url"],
             entry["sha256"],
-            dt.datetime.fromisoformat(entry["fetched_at"]),
+            entry["fetched_at"],
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +27,10 @@ class Settings:
         default_factory=lambda: {"sec.gov": 10.0, "etfdb.com": 1.0, "yahoo.com": 5.0}
     )
     default_rate: float = 5.0
+    # Payloads landed per transaction: a batch lands whole or not at all.
+    land_batch_payloads: int = 50
+    # Replay only what had been fetched by this moment (UTC): re-run a past day's ingest.
+    replay_as_of: dt.datetime | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -157,7 +157,7 @@ class HttpClient:
 
     def fetch(self, source: str, request: Request, transport: Transport | None = None) -> Payload:
         if self.settings.offline:
-            return self.archive.get(source, request)
+            return self.archive.get(source, request, as_of=self.settings.replay_as_of)
         get = transport or (lambda url, params: self.session.get(url, params=params))
         response = get(request.url, dict(request.params))
         return self.archive.put(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,6 @@ import pandas as pd
 from ingest.core.plugin import RawTable, Rows
 
 SCHEMA = "raw"
-_ORDINAL = "_etfflow_row_ordinal"
 META_COLUMNS = {
     "_run_id": "VARCHAR",
     "_loaded_at": "TIMESTAMP",
@@ -80,6 +79,12 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _check_columns(table: RawTable, columns: Iterable[str]) -> None:
+    unknown = set(columns) - table.columns.keys()
+    if unknown:
+        raise ValueError(f"{table.name}: undeclared columns {sorted(unknown)}")
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -110,43 +115,61 @@ class Warehouse:
             self.con.execute(f"create table if not exists {SCHEMA}.{_q(table.name)} ({cols})")
 
     def land(self, batch: Mapping[RawTable, Rows], meta: BatchMeta) -> int:
-        """Upsert every table's rows in one transaction; returns rows inserted or changed."""
+        """Upsert one payload's rows in one transaction; returns rows inserted or changed."""
+        return self.land_many([(batch, meta)])
+
+    def land_many(self, batches: Sequence[tuple[Mapping[RawTable, Rows], BatchMeta]]) -> int:
+        """Upsert several payloads' rows as one batch: one transaction, all or nothing.
+
+        Returns the rows inserted or changed. A key repeated within the batch keeps its
+        last row (in payload order), so re-runs agree.
+        """
+        records: dict[RawTable, list[dict[str, object]]] = {}
+        frames: dict[RawTable, list[pd.DataFrame]] = {}
+        for batch, meta in batches:
+            stamp = {"_run_id": meta.run_id, "_source_url": meta.source_url,
+                     "_payload_sha256": meta.payload_sha256, "_fetched_at": _utc(meta.fetched_at)}
+            for table, rows in batch.items():
+                if isinstance(rows, pd.DataFrame):
+                    _check_columns(table, rows.columns)
+                    frames.setdefault(table, []).append(rows.assign(**stamp))
+                else:
+                    for row in rows:
+                        _check_columns(table, row)
+                        records.setdefault(table, []).append({**row, **stamp})
+        for table, rows in records.items():
+            frames.setdefault(table, []).append(pd.DataFrame.from_records(rows))
         changed = 0
         self.con.begin()
         try:
-            for table, rows in batch.items():
-                changed += self._upsert(table, rows, meta)
+            for table, parts in frames.items():
+                changed += self._upsert(table, pd.concat(parts, ignore_index=True))
             self.con.commit()
         except BaseException:
             self.con.rollback()
             raise
         return changed
 
-    def _upsert(self, table: RawTable, rows: Rows, meta: BatchMeta) -> int:
-        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
+    def _upsert(self, table: RawTable, frame: pd.DataFrame) -> int:
         if frame.empty:
             return 0
-        unknown = set(frame.columns) - set(table.columns)
-        if unknown:
-            raise ValueError(f"{table.name}: undeclared columns {sorted(unknown)}")
-        # A key repeated within one batch keeps its last row: deterministic, so re-runs agree.
-        self.con.register("_incoming_frame", frame.assign(**{_ORDINAL: range(len(frame))}))
+        self.con.register("_incoming_frame", frame.assign(_row=range(len(frame))))
         try:
             select = ", ".join(
                 f"try_cast({_q(c)} as {t}) as {_q(c)}" if c in frame.columns
                 else f"cast(null as {t}) as {_q(c)}"
-                for c, t in table.columns.items()
+                for c, t in {**table.columns, **META_COLUMNS}.items()
+                if c != "_loaded_at"
             )
             pk = ", ".join(_q(c) for c in table.primary_key)
             self.con.execute(
                 f"""
                 create or replace temp table _incoming as
-                select * exclude ({_ORDINAL}), ? as _run_id, ?::timestamp as _loaded_at,
-                       ? as _source_url, ? as _payload_sha256, ?::timestamp as _fetched_at
-                from (select {select}, {_ORDINAL} from _incoming_frame)
-                qualify row_number() over (partition by {pk} order by {_ORDINAL} desc) = 1
+                select {select}, ?::timestamp as _loaded_at
+                from _incoming_frame
+                qualify row_number() over (partition by {pk} order by _row desc) = 1
                 """,
-                [meta.run_id, _now(), meta.source_url, meta.payload_sha256, _utc(meta.fetched_at)],
+                [_now()],
             )
         finally:
             self.con.unregister("_incoming_frame")
@@ -160,8 +183,9 @@ class Warehouse:
         self.con.execute(
             f"delete from {target} t using _incoming i where {key_match} and ({differs})"
         )
+        columns = ", ".join(_q(c) for c in {**table.columns, **META_COLUMNS})
         (inserted,) = self.con.execute(
-            f"""insert into {target} select i.* from _incoming i
+            f"""insert into {target} ({columns}) select {columns} from _incoming i
                 where not exists (select 1 from {target} t where {key_match})"""
         ).fetchone()
         return int(inserted)

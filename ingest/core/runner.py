@@ -1,8 +1,9 @@
 """Run one plugin: plan -> fetch (live or replay) -> parse -> land, with a run-log entry.
 
 A payload that cannot be parsed is quarantined and the run goes on; a source error
-(unknown ticker, HTTP 404) is recorded per request in the run log. Each payload's rows
-land in one transaction, so an interrupted run never leaves a partial batch.
+(unknown ticker, HTTP 404) is recorded per request in the run log. Parsed payloads land
+in batches of ``Settings.land_batch_payloads``, one transaction each, so an interrupted
+run never leaves a partial batch and a re-run lands whatever was not committed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.http import HttpClient
 from ingest.core.landing import BatchMeta, Warehouse
-from ingest.core.plugin import MalformedPayload, Payload, PlanParams, Plugin, Request, SourceError
+from ingest.core.plugin import (
+    MalformedPayload,
+    Payload,
+    PlanParams,
+    Plugin,
+    RawTable,
+    Request,
+    Rows,
+    SourceError,
+)
 
 FETCH_WORKERS = 4
 
@@ -57,10 +67,17 @@ def run_plugin(
         wh.ensure_tables(plugin.tables)
         wh.start_run(result.run_id, plugin.name, log_params)
         try:
+            pending: list[tuple[dict[RawTable, Rows], BatchMeta]] = []
             with _progress(show_progress, f"{plugin.name}", len(planned)) as advance:
                 for payload in _fetch_all(client, plugin, planned):
-                    _land_payload(wh, plugin, payload, result)
+                    batch = _parse_payload(wh, plugin, payload, result)
+                    if batch:
+                        pending.append(batch)
+                    if len(pending) >= settings.land_batch_payloads:
+                        result.rows_landed += wh.land_many(pending)
+                        pending.clear()
                     advance()
+            result.rows_landed += wh.land_many(pending)
             result.status = _final_status(result, len(planned))
         except KeyboardInterrupt:
             result.status = "interrupted"
@@ -87,22 +104,24 @@ def _fetch_all(client: HttpClient, plugin: Plugin, planned: list[Request]) -> It
         yield from pool.map(lambda r: client.fetch(plugin.name, r, transport), planned)
 
 
-def _land_payload(wh: Warehouse, plugin: Plugin, payload: Payload, result: RunResult) -> None:
+def _parse_payload(
+    wh: Warehouse, plugin: Plugin, payload: Payload, result: RunResult
+) -> tuple[dict[RawTable, Rows], BatchMeta] | None:
+    """The payload's rows ready to land, or None after recording why there are none."""
     result.payloads += 1
     label = payload.request.label
     try:
         parsed = plugin.parse(payload)
     except SourceError as exc:
         result.errors.append(f"{label}: {exc}")
-        return
+        return None
     except MalformedPayload as exc:
         wh.quarantine(result.run_id, plugin.name, label, payload.url, payload.sha256, str(exc))
         result.quarantined += 1
         result.errors.append(f"{label}: quarantined: {exc}")
-        return
+        return None
     batch = {plugin.table(name): rows for name, rows in parsed.items()}
-    meta = BatchMeta(result.run_id, payload.url, payload.sha256, payload.fetched_at)
-    result.rows_landed += wh.land(batch, meta)
+    return batch, BatchMeta(result.run_id, payload.url, payload.sha256, payload.fetched_at)
 
 
 def _final_status(result: RunResult, planned: int) -> str:

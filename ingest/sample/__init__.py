@@ -5,8 +5,10 @@ them, plus a ``manifest.json`` the tests read. Byte-identical on every run.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,12 @@ from ingest.sample.world import (
     MANIFEST,
     PROFILES,
     SEED,
+    SNAPSHOT_HISTORY_DAYS,
     SNAPSHOT_WITHOUT_SHARES_OUTSTANDING,
     SOURCE,
     SPLITS,
     FundPath,
+    fetched_after_close,
     fund_spec,
     load_universe,
     market_factors,
@@ -66,6 +70,28 @@ def _prepare_out(out: Path) -> None:
     manifest.unlink()
 
 
+@dataclass(frozen=True)
+class DemoRun:
+    """One ingest the demo replays: a plugin, its plan, and the moment it 'ran'."""
+
+    plugin: str
+    params: PlanParams
+    as_of: dt.datetime
+
+
+def demo_runs(tickers: tuple[str, ...]) -> list[DemoRun]:
+    """The demo's history as a real deployment would have built it: one backfill of
+    the full history, then a daily run (snapshots) for each of the last trading days."""
+    history = PlanParams(tickers, DEMO_START, DEMO_END, {"history_only": True})
+    days = trading_days(DEMO_START, DEMO_END)[-SNAPSHOT_HISTORY_DAYS:]
+    daily = [
+        DemoRun("yahoo", PlanParams(tickers, day, day, {"datasets": ("snapshot",)}),
+                fetched_after_close(day))
+        for day in days
+    ]
+    return [DemoRun("yahoo", history, FETCHED_AT), *daily]
+
+
 def build_sample_archive(
     out: Path,
     tickers: list[str] | None = None,
@@ -93,10 +119,16 @@ def build_sample_archive(
 
     for ticker in chosen:
         path = simulate(fund_spec(ticker, universe.get(ticker)), calendar, factors)
-        bodies = {"chart": chart_body(path), "quoteSummary": quote_summary_body(path),
-                  "shares": shares_body(path)}
+        bodies = {"chart": chart_body(path), "shares": shares_body(path)}
         params = PlanParams(tickers=(ticker,), start=DEMO_START, end=DEMO_END)
         for request in plugin.plan(params):
+            if _kind(request) == "quoteSummary":  # one snapshot per daily run
+                for k in range(max(0, len(path.days) - SNAPSHOT_HISTORY_DAYS), len(path.days)):
+                    archive.put(SOURCE, request, body=quote_summary_body(path.through(k)),
+                                status=200, url=_wire_url(request),
+                                fetched_at=fetched_after_close(path.days[k]))
+                    payloads += 1
+                continue
             archive.put(SOURCE, request, body=bodies[_kind(request)], status=200,
                         url=_wire_url(request), fetched_at=FETCHED_AT)
             payloads += 1
@@ -120,6 +152,7 @@ def build_sample_archive(
         "start": DEMO_START.isoformat(),
         "end": DEMO_END.isoformat(),
         "fetched_at": FETCHED_AT.isoformat(),
+        "snapshot_history_days": SNAPSHOT_HISTORY_DAYS,
         "calendar": {
             "rule": "weekdays minus NYSE full-day holidays (hard-coded list)",
             "trading_days": len(calendar),

@@ -141,3 +141,17 @@ def test_archive_survives_a_new_instance(settings):
     request = Request.get(CHART)
     Archive(settings.archive_dir).put("yahoo", request, b"persisted", 200, CHART, WHEN)
     assert Archive(settings.archive_dir).get("yahoo", request).body == b"persisted"
+
+
+def test_replay_as_of_serves_the_fetch_current_at_that_moment(archive: Archive) -> None:
+    request = Request.get("https://example.test/snapshot", "snap", symbol="AAA")
+    monday = dt.datetime(2024, 12, 2, 22, tzinfo=dt.UTC)
+    tuesday = monday + dt.timedelta(days=1)
+    archive.put("src", request, b"monday", 200, request.url, monday)
+    archive.put("src", request, b"tuesday", 200, request.url, tuesday)
+
+    assert archive.get("src", request).body == b"tuesday"
+    assert archive.get("src", request, as_of=tuesday - dt.timedelta(hours=1)).body == b"monday"
+    assert archive.get("src", request, as_of=tuesday).body == b"tuesday"
+    with pytest.raises(ArchiveMiss, match="fetched by 2024-12-01"):
+        archive.get("src", request, as_of=monday - dt.timedelta(days=1))

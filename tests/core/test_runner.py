@@ -197,8 +197,9 @@ def test_interrupt_keeps_committed_batches_and_marks_the_run(
     server: HTTPServer, settings: Settings
 ):
     plugin = InterruptingPlugin(base(server))
+    one_payload_per_batch = dataclasses.replace(settings, land_batch_payloads=1)
     with pytest.raises(KeyboardInterrupt):
-        run_plugin(plugin, PlanParams(tickers=("AAA", "CCC", "AAA")), settings)
+        run_plugin(plugin, PlanParams(tickers=("AAA", "CCC", "AAA")), one_payload_per_batch)
 
     # The first payload's batch was committed; the second was never landed, not even partly.
     assert [r[0] for r in nav_rows(settings)] == ["AAA", "AAA"]
@@ -209,6 +210,19 @@ def test_interrupt_keeps_committed_batches_and_marks_the_run(
     assert rows_landed == 2
     assert payloads == 2
     assert finished is not None
+
+
+def test_interrupt_drops_the_open_batch_whole(server: HTTPServer, settings: Settings):
+    """Payloads parsed but not yet committed (same batch as the interrupted one) land later,
+    on a re-run, never partly now."""
+    plugin = InterruptingPlugin(base(server))
+    with pytest.raises(KeyboardInterrupt):
+        run_plugin(plugin, PlanParams(tickers=("AAA", "CCC", "AAA")),
+                   dataclasses.replace(settings, land_batch_payloads=10))
+    assert nav_rows(settings) == []
+    assert query(settings, "select status, rows_landed from raw.ingest_runs") == [
+        ("interrupted", 0)
+    ]
 
 
 def test_interrupt_during_landing_rolls_back_that_batch(
@@ -229,15 +243,17 @@ def test_interrupt_during_landing_rolls_back_that_batch(
     real_upsert = landing.Warehouse._upsert
     calls = {"n": 0}
 
-    def upsert(self, table, rows, meta):
+    def upsert(self, table, frames):
         calls["n"] += 1
         if calls["n"] == 4:  # second payload, second table
             raise KeyboardInterrupt
-        return real_upsert(self, table, rows, meta)
+        return real_upsert(self, table, frames)
 
     monkeypatch.setattr(landing.Warehouse, "_upsert", upsert)
+    one_payload_per_batch = dataclasses.replace(settings, land_batch_payloads=1)
     with pytest.raises(KeyboardInterrupt):
-        run_plugin(TwoTables(base(server)), PlanParams(tickers=("AAA", "CCC")), settings)
+        run_plugin(TwoTables(base(server)), PlanParams(tickers=("AAA", "CCC")),
+                   one_payload_per_batch)
 
     assert [r[0] for r in nav_rows(settings)] == ["AAA", "AAA"]  # no CCC row
     assert query(settings, "select ticker from raw.fake_extra") == [("AAA",)]

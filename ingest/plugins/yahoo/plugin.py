@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import requests
@@ -149,13 +150,13 @@ def _result(data: dict[str, Any], root: str, payload: Payload) -> dict[str, Any]
 
 def _dates(timestamps: Iterable[int], tz: str) -> list[dt.date]:
     """Market dates of instants (bar opens, quote times), in the exchange's timezone."""
-    index = pd.to_datetime(list(timestamps), unit="s", utc=True).tz_convert(tz)
-    return [ts.date() for ts in index]
+    zone = ZoneInfo(tz)
+    return [dt.datetime.fromtimestamp(ts, zone).date() for ts in timestamps]
 
 
 def _calendar_dates(timestamps: Iterable[int]) -> list[dt.date]:
     """Yahoo stamps calendar dates (share reports, inception) as 00:00 UTC of that date."""
-    return [ts.date() for ts in pd.to_datetime(list(timestamps), unit="s", utc=True)]
+    return [dt.datetime.fromtimestamp(ts, dt.UTC).date() for ts in timestamps]
 
 
 class YahooPlugin(Plugin):
