@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingest.cli import main
+from ingest.sample.world import SNAPSHOT_HISTORY_DAYS
 
 MARTS = ("dim_etf", "fct_etf_daily")
 
@@ -37,9 +38,15 @@ def test_demo_builds_offline_and_is_deterministic(tmp_path: Path) -> None:
     assert "error" not in first.output.lower().replace("0 error", "")
     db = tmp_path / "a" / "warehouse.duckdb"
     with duckdb.connect(str(db)) as con:
+        # The demo went through the plugin and the run log, not around them: one backfill
+        # and one daily snapshot run per archived day.
         (runs,) = con.execute("select count(*) from raw.ingest_runs where status = 'success'"
                               ).fetchone()
-        assert runs == 1  # the demo went through the plugin and run log, not around them
+        assert runs == 1 + SNAPSHOT_HISTORY_DAYS
+        (nav_days,) = con.execute(
+            "select count(distinct as_of_date) from fct_etf_daily where nav is not null"
+        ).fetchone()
+        assert nav_days == SNAPSHOT_HISTORY_DAYS
         for relation in ("raw.yahoo_prices", "stg_yahoo__prices", "fct_etf_daily", "dim_etf"):
             (n,) = con.execute(f"select count(*) from {relation}").fetchone()
             assert n > 0, relation
