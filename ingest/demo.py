@@ -93,10 +93,11 @@ def print_report(result: DemoResult, console: Console) -> None:
             """select ticker, as_of_date, close, nav, shares_outstanding, aum_usd, volume
                from fct_etf_daily where ticker = 'SPY' order by as_of_date desc limit 5"""
         ).fetchall()
-    table = Table("ticker", "as_of_date", "close", "nav", "shares_outstanding", "aum_usd",
-                  "volume", title=f"fct_etf_daily (latest SPY rows) — {SAMPLE_LABEL}")
-    for row in sample:
-        table.add_row(*[_fmt(v) for v in row])
+    table = Table("ticker", "as_of_date", "close", "nav", "shares out", "AUM (USD)", "volume",
+                  title=f"fct_etf_daily, latest SPY rows — {SAMPLE_LABEL}")
+    for ticker, day, close, nav, shares, aum, volume in sample:
+        table.add_row(ticker, str(day), _fmt(close), _fmt(nav), _compact(shares),
+                      _compact(aum), _compact(volume))
     console.print(table)
     console.print(result.dbt_summary)
     path = result.duckdb_path
@@ -108,12 +109,19 @@ def print_report(result: DemoResult, console: Console) -> None:
         f"BI tools: point a DuckDB connection (Metabase, Superset, DBeaver) at that file, "
         f"read-only.",
         highlight=False,
+        soft_wrap=True,
     )
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return "" if value is None else str(value)
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _compact(value: float | None) -> str:
+    """1,126,370,000 -> 1.13B; keeps wide figures readable in a terminal table."""
+    if value is None:
+        return ""
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= scale:
+            return f"{value / scale:,.2f}{suffix}"
+    return f"{value:,.0f}"
