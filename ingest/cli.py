@@ -22,7 +22,7 @@ from ingest.dbt import run_dbt
 from ingest.universe import seed_tickers
 
 console = Console(stderr=False)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 DAILY_PLUGINS = ("yahoo",)
 DATE = click.DateTime(formats=["%Y-%m-%d"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import socket
 import threading
 import time
 from urllib.parse import urlsplit
@@ -17,10 +18,11 @@ import requests
 from tenacity import (
     RetryCallState,
     retry,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
+from urllib3.exceptions import NameResolutionError
 
 from ingest.core.archive import Archive
 from ingest.core.config import Settings
@@ -90,6 +92,17 @@ def _retry_after_s(response: requests.Response) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
+def _unresolvable_host(exc: BaseException) -> bool:
+    """DNS failure: retrying will not help, so fail at once with a clear message."""
+    for _ in range(10):  # requests -> urllib3 MaxRetryError -> NameResolutionError
+        if exc is None:
+            return False
+        if isinstance(exc, NameResolutionError | socket.gaierror):
+            return True
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)
+    return False
+
+
 class PoliteSession(requests.Session):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -108,7 +121,10 @@ class PoliteSession(requests.Session):
             return max(backoff(state), retry_after or 0.0)
 
         self._send_with_retries = retry(
-            retry=retry_if_exception_type((RetryableStatus, *TRANSIENT_ERRORS)),
+            retry=retry_if_exception(
+                lambda e: isinstance(e, (RetryableStatus, *TRANSIENT_ERRORS))
+                and not _unresolvable_host(e)
+            ),
             wait=wait,
             stop=stop_after_attempt(settings.max_retries + 1),
             reraise=True,
@@ -131,6 +147,9 @@ class PoliteSession(requests.Session):
         except RetryableStatus as exc:
             return exc.response  # retries exhausted: hand back the last answer
         except TRANSIENT_ERRORS as exc:
+            if _unresolvable_host(exc):
+                raise FetchError(f"cannot resolve {host} (offline? use --offline to replay "
+                                 "the archive)") from exc
             raise FetchError(f"{method} {url}: {type(exc).__name__} after retries: {exc}") from exc
 
     def _send_once(self, host: str, method: str, url: str, *args, **kwargs) -> requests.Response:

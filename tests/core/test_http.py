@@ -417,3 +417,22 @@ def test_default_timeout_is_applied(settings: Settings, monkeypatch: pytest.Monk
         assert seen["timeout"] == 7.5
         session.get("http://127.0.0.1:9/", timeout=1.25)
         assert seen["timeout"] == 1.25
+
+
+def test_unresolvable_host_fails_at_once_with_a_clear_message(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    """No network (DNS fails): retrying cannot help, so one attempt and a plain message."""
+    from urllib3.exceptions import MaxRetryError, NameResolutionError
+
+    calls = {"n": 0}
+
+    def no_dns(self, method, url, *args, **kwargs):
+        calls["n"] += 1
+        reason = NameResolutionError("nowhere.invalid", None, socket.gaierror(-2, "unknown"))
+        raise requests.ConnectionError(MaxRetryError(None, url, reason=reason))
+
+    monkeypatch.setattr(requests.Session, "request", no_dns)
+    with pytest.raises(FetchError, match=r"cannot resolve nowhere\.invalid \(offline\?"):
+        PoliteSession(settings).get("https://nowhere.invalid/x")
+    assert calls["n"] == 1

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import requests
 
+from ingest.core.errors import EtfflowError, FetchError
 from ingest.core.plugin import (
     MalformedPayload,
     Payload,
@@ -202,7 +203,17 @@ class YahooPlugin(Plugin):
 
         session.headers["User-Agent"] = _FALLBACK_USER_AGENT
         data = YfData(session=session)
-        return lambda url, params: data.get(url, params=dict(params))
+
+        def get(url: str, params: Mapping[str, str]) -> requests.Response:
+            try:
+                return data.get(url, params=dict(params))
+            except EtfflowError:
+                raise
+            except Exception as exc:  # yfinance re-wraps (or trips over) network failures
+                cause = exc.__context__ if isinstance(exc.__context__, EtfflowError) else exc
+                raise FetchError(f"GET {url}: {cause}") from exc
+
+        return get
 
     def parse(self, payload: Payload) -> Mapping[str, Rows]:
         path = payload.request.url
