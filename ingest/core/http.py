@@ -99,7 +99,8 @@ def _unresolvable_host(exc: BaseException) -> bool:
             return False
         if isinstance(exc, NameResolutionError | socket.gaierror):
             return True
-        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)
+        wrapped = next((a for a in exc.args if isinstance(a, BaseException)), None)
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None) or wrapped
     return False
 
 
