@@ -55,28 +55,4 @@ final as (
 
 )
 
-select
-    ticker,
-    as_of_date,
-    open,
-    high,
-    low,
-    close,
-    adj_close,
-    currency,
-    volume,
-    dollar_volume_usd,
-    dividend_per_share,
-    split_ratio,
-    price_split_factor,
-    nav,
-    shares_outstanding,
-    shares_outstanding_reported,
-    shares_split_factor,
-    shares_as_of_date,
-    shares_age_days,
-    shares_source,
-    aum_usd,
-    aum_price_source,
-    reported_total_assets_usd
-from final
+select * from final
