@@ -52,6 +52,7 @@ class HostRateLimiter:
         self._rates = rates
         self._default = default_rate
         self._next_slot: dict[str, float] = {}
+        self._min_interval: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def _bucket(self, host: str) -> tuple[str, float]:
@@ -64,9 +65,15 @@ class HostRateLimiter:
     def rate_for(self, host: str) -> float:
         return self._bucket(host)[1]
 
+    def slow_down(self, host: str, interval_s: float) -> None:
+        """Space this host's requests at least ``interval_s`` apart (robots.txt Crawl-delay)."""
+        key = self._bucket(host)[0]
+        with self._lock:
+            self._min_interval[key] = max(self._min_interval.get(key, 0.0), interval_s)
+
     def wait(self, host: str) -> None:
         key, rate = self._bucket(host)
-        interval = 1.0 / rate
+        interval = max(1.0 / rate, self._min_interval.get(key, 0.0))
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next_slot.get(key, now))

@@ -90,6 +90,9 @@ class Plugin(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     tables: ClassVar[tuple[RawTable, ...]]
+    # Crawlers of websites set this: the runner then checks robots.txt before fetching
+    # (ingest/core/robots.py) and drops what it disallows, reporting each refusal.
+    respect_robots_txt: ClassVar[bool] = False
 
     @abstractmethod
     def plan(self, params: PlanParams) -> Iterable[Request]:

@@ -29,6 +29,7 @@ from ingest.core.plugin import (
     Rows,
     SourceError,
 )
+from ingest.core.robots import check_plan
 
 FETCH_WORKERS = 4
 
@@ -67,6 +68,8 @@ def run_plugin(
         wh.ensure_tables(plugin.tables)
         wh.start_run(result.run_id, plugin.name, log_params)
         try:
+            if plugin.respect_robots_txt:
+                planned = _robots_allowed(client, plugin, planned, result)
             pending: list[tuple[dict[RawTable, Rows], BatchMeta]] = []
             with _progress(show_progress, f"{plugin.name}", len(planned)) as advance:
                 for payload in _fetch_all(client, plugin, planned):
@@ -95,6 +98,20 @@ def run_plugin(
             wh.finish_run(result.run_id, result.status, result.rows_landed,
                           result.requests_made, result.payloads, result.errors)
     return result
+
+
+def _robots_allowed(
+    client: HttpClient, plugin: Plugin, planned: list[Request], result: RunResult
+) -> list[Request]:
+    """The planned requests robots.txt allows; each refusal becomes a run-log error and each
+    host's Crawl-delay slows its rate limit."""
+    transport = plugin.transport(client.session)
+    check = check_plan(planned, client.session.headers["User-Agent"],
+                       lambda r: client.fetch(plugin.name, r, transport))
+    result.errors.extend(check.refused)
+    for host, delay in check.crawl_delays.items():
+        client.session.limiter.slow_down(host, delay)
+    return check.allowed
 
 
 def _fetch_all(client: HttpClient, plugin: Plugin, planned: list[Request]) -> Iterator[Payload]:
