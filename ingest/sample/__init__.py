@@ -15,6 +15,8 @@ from typing import Any
 from ingest.core.archive import Archive
 from ingest.core.plugin import PlanParams
 from ingest.plugins.yahoo import YahooPlugin
+from ingest.sample import etfdb as sample_etfdb
+from ingest.sample import fred as sample_fred
 from ingest.sample.world import (
     DEFAULT_CREATION_UNIT,
     DEMO_END,
@@ -89,7 +91,10 @@ def demo_runs(tickers: tuple[str, ...]) -> list[DemoRun]:
                 fetched_after_close(day))
         for day in days
     ]
-    return [DemoRun("yahoo", history, FETCHED_AT), *daily]
+    universe = load_universe()
+    others = [DemoRun("etfdb", p, at) for p, at in sample_etfdb.run_params(tickers, universe)]
+    others += [DemoRun("fred", p, at) for p, at in sample_fred.run_params()]
+    return [DemoRun("yahoo", history, FETCHED_AT), *daily, *others]
 
 
 def build_sample_archive(
@@ -115,10 +120,12 @@ def build_sample_archive(
     factors = market_factors(len(calendar))
     plugin = YahooPlugin()
     funds: dict[str, dict[str, Any]] = {}
+    paths: dict[str, FundPath] = {}
     payloads = 0
 
     for ticker in chosen:
         path = simulate(fund_spec(ticker, universe.get(ticker)), calendar, factors)
+        paths[ticker] = path
         bodies = {"chart": chart_body(path), "shares": shares_body(path)}
         params = PlanParams(tickers=(ticker,), start=DEMO_START, end=DEMO_END)
         for request in plugin.plan(params):
@@ -133,6 +140,9 @@ def build_sample_archive(
                         url=_wire_url(request), fetched_at=FETCHED_AT)
             payloads += 1
         funds[ticker] = _fund_manifest(path)
+
+    payloads += sample_etfdb.write_archive(archive, paths, universe)
+    payloads += sample_fred.write_archive(archive, paths)
 
     if bad:
         bodies_bad = bad_ticker_bodies(bad)

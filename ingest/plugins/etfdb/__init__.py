@@ -1,0 +1,3 @@
+from ingest.plugins.etfdb.plugin import EtfdbPlugin
+
+__all__ = ["EtfdbPlugin"]

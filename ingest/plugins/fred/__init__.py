@@ -1,0 +1,3 @@
+from ingest.plugins.fred.plugin import FredPlugin
+
+__all__ = ["FredPlugin"]
