@@ -68,11 +68,11 @@ def run_plugin(
         wh.ensure_tables(plugin.tables)
         wh.start_run(result.run_id, plugin.name, log_params)
         try:
-            if plugin.respect_robots_txt:
-                planned = _robots_allowed(client, plugin, planned, result)
+            fetchable = (_robots_allowed(client, plugin, planned, result)
+                         if plugin.respect_robots_txt else planned)
             pending: list[tuple[dict[RawTable, Rows], BatchMeta]] = []
-            with _progress(show_progress, f"{plugin.name}", len(planned)) as advance:
-                for payload in _fetch_all(client, plugin, planned):
+            with _progress(show_progress, f"{plugin.name}", len(fetchable)) as advance:
+                for payload in _fetch_all(client, plugin, fetchable):
                     batch = _parse_payload(wh, plugin, payload, result)
                     if batch:
                         pending.append(batch)

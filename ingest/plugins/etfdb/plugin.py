@@ -345,7 +345,9 @@ def _fund_name(doc: lxml.html.HtmlElement) -> str | None:
         if meta.get("property") == "og:title" and (meta.get("content") or "").strip():
             return " ".join(meta.get("content").split())
     body = doc.get_element_by_id("etf-ticker-body", None)
-    for h1 in (body if body is not None else doc).iter("h1"):
+    if body is None:
+        return None  # not a fund page (an interstitial's h1 is no fund name)
+    for h1 in body.iter("h1"):
         spans = h1.findall("span")
         text = _text(spans[-1]) if len(spans) >= 2 else _text(h1)
         if text:
