@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,6 +15,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from ingest import reports
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
@@ -215,6 +218,95 @@ def runs(settings: Settings, limit: int, as_json: bool) -> None:
                       str(row["requests_made"] or 0),
                       f"{len(errors)}: {errors[0][:60]}" if errors else "")
     console.print(table)
+
+
+# -- reports: read the marts, seed-compatible (old command names work as aliases) ----------
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="text",
+                      show_default=True, help="Output format.")
+
+
+def _show(settings: Settings, fmt: str, make: Callable[..., reports.Report], *args) -> None:
+    with reports.connect(settings.duckdb_path) as con:
+        label = reports.sample_label(con)
+        report = make(con, *args)
+    reports.render(report, fmt, console, label)
+
+
+def _alias(command: click.Command, name: str) -> None:
+    alias = copy.copy(command)
+    alias.hidden = True
+    main.add_command(alias, name)
+
+
+@main.command()
+@click.argument("ticker")
+@click.option("--days", default=30, show_default=True, help="Trading days to show.")
+@FORMAT
+@click.pass_obj
+def flows(settings: Settings, ticker: str, days: int, fmt: str) -> None:
+    """Daily creations and redemptions of one fund (ΔSO × NAV), latest first."""
+    _show(settings, fmt, reports.flows, ticker.upper(), days)
+
+
+@main.command()
+@click.argument("tickers")
+@FORMAT
+@click.pass_obj
+def signals(settings: Settings, tickers: str, fmt: str) -> None:
+    """Latest flow-momentum signal (BUY/SELL/NEUTRAL) for funds, e.g. SPY,QQQ,IWM."""
+    _show(settings, fmt, reports.signals, _tickers(tickers))
+
+
+@main.command()
+@click.argument("category_arg", metavar="[CATEGORY]", required=False,
+                type=click.Choice(reports.CATEGORIES))
+@click.argument("limit_arg", metavar="[LIMIT]", required=False, type=int)
+@click.option("--category", type=click.Choice(reports.CATEGORIES), default="all",
+              show_default=True)
+@click.option("--limit", default=20, show_default=True)
+@click.option("--window", type=click.Choice(reports.WINDOWS), default="5d", show_default=True)
+@click.option("--outflows", is_flag=True, help="Largest outflows instead of inflows.")
+@FORMAT
+@click.pass_obj
+def top(settings: Settings, category_arg: str | None, limit_arg: int | None, category: str,
+        limit: int, window: str, outflows: bool, fmt: str) -> None:
+    """Largest inflows (or outflows) over a window, e.g. `etfflow top bond 10`."""
+    _show(settings, fmt, reports.top, category_arg or category, limit_arg or limit, window,
+          outflows)
+
+
+@main.command()
+@click.option("--window", type=click.Choice(reports.WINDOWS[:3]), default="5d",
+              show_default=True)
+@FORMAT
+@click.pass_obj
+def sectors(settings: Settings, window: str, fmt: str) -> None:
+    """Net flows per sector basket over a window."""
+    _show(settings, fmt, reports.sectors, window)
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True)
+@FORMAT
+@click.pass_obj
+def arbitrage(settings: Settings, limit: int, fmt: str) -> None:
+    """How often premiums were followed by creations and discounts by redemptions."""
+    _show(settings, fmt, reports.arbitrage, limit)
+
+
+@main.command()
+@click.argument("ticker", required=False)
+@FORMAT
+@click.pass_obj
+def reconcile(settings: Settings, ticker: str | None, fmt: str) -> None:
+    """Our monthly flow sums against the funds' own N-PORT filings."""
+    _show(settings, fmt, reports.reconcile, ticker.upper() if ticker else None)
+
+
+for _command, _old_name in ((flows, "etf-flows"), (signals, "flow-signals"),
+                            (top, "top-flows"), (sectors, "sector-flows")):
+    _alias(_command, _old_name)
 
 
 if __name__ == "__main__":

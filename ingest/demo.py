@@ -15,9 +15,11 @@ from rich.table import Table
 
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
+from ingest.core.landing import Warehouse
 from ingest.core.plugin import load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import run_dbt
+from ingest.reports import SAMPLE_MARKER
 from ingest.sample import build_sample_archive, demo_runs
 from ingest.universe import seed_tickers
 
@@ -45,6 +47,9 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
     with console.status("generating the sample archive…"):
         build_sample_archive(archive_dir)
     settings = Settings(duckdb_path=duckdb_path, archive_dir=archive_dir, offline=True)
+    with Warehouse(duckdb_path) as wh:  # reports on this warehouse carry the label
+        wh.con.execute(f"create or replace table {SAMPLE_MARKER} as select ? as label",
+                       [SAMPLE_LABEL])
     result = DemoResult(duckdb_path, 0.0)
     for run in track(demo_runs(seed_tickers()), description="replaying ingest runs",
                      console=console, transient=True):

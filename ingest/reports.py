@@ -1,0 +1,266 @@
+"""Seed-compatible reports: read the marts (never recompute), print text, JSON or CSV.
+
+Every report is one SQL query against a public mart plus a column list. Amounts in USD
+are shown in millions (``*_usd`` columns become ``*_musd`` in JSON/CSV, and text headers
+say "USD m"), as the seed script did. Reports on the demo warehouse carry its SAMPLE DATA
+label.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from ingest.core.errors import EtfflowError
+
+SAMPLE_MARKER = "raw.sample_data_notice"
+FORMATS = ("text", "json", "csv")
+WINDOWS = ("1d", "5d", "20d", "ytd")
+CATEGORIES = ("all", "equity", "bond", "commodity", "sector")
+
+
+@dataclass
+class Report:
+    """A query's rows (all columns go to JSON/CSV) and the few the text table shows."""
+
+    title: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    text: dict[str, str]  # column -> short header for the text table
+    notes: list[str] = field(default_factory=list)
+    empty_reason: str = ""
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(path).exists():
+        raise EtfflowError(f"no warehouse at {path}; run `etfflow demo` or `etfflow daily`")
+    return duckdb.connect(str(path), read_only=True)
+
+
+def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, _, name = relation.rpartition(".")
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_name = ? "
+        "and table_schema = ?", [name, schema or "main"]).fetchone()[0])
+
+
+def _require(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    if not _relation_exists(con, relation):
+        raise EtfflowError(f"{relation} is not built yet; run `etfflow build`")
+
+
+def sample_label(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not _relation_exists(con, SAMPLE_MARKER):
+        return None
+    return con.execute(f"select label from {SAMPLE_MARKER}").fetchone()[0]
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+           ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cursor = con.execute(sql, list(params))
+    return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def _known_ticker(con: duckdb.DuckDBPyConnection, ticker: str) -> dict[str, Any]:
+    cursor = con.execute(
+        "select ticker, fund_name, structure, files_nport from dim_etf where ticker = ?",
+        [ticker])
+    row = cursor.fetchone()
+    if row is None:
+        raise EtfflowError(f"unknown ticker {ticker!r}: not in dim_etf (see `etfflow runs`)")
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+# -- the reports ----------------------------------------------------------------------------
+
+
+def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
+    """Daily creations/redemptions for one fund, most recent first (the seed's etf-flows)."""
+    _require(con, "fct_etf_flows_daily")
+    fund = _known_ticker(con, ticker)
+    columns, rows = _query(con, """
+        select as_of_date, close, nav, nav_source, shares_outstanding,
+               shares_outstanding_change, net_creation_units, net_flow_usd, flow_pct_aum,
+               aum_usd, premium_discount_bps, flow_status
+        from fct_etf_flows_daily where ticker = ?
+        order by as_of_date desc limit ?""", [ticker, days])
+    text = {"as_of_date": "date", "close": "close", "nav": "NAV", "nav_source": "NAV src",
+            "shares_outstanding_change": "ΔSO", "net_creation_units": "units",
+            "net_flow_usd": "flow $m", "flow_pct_aum": "flow %AUM", "aum_usd": "AUM $m",
+            "premium_discount_bps": "prem bps"}
+    return Report(f"{ticker} — {fund['fund_name']}: daily flows (last {days} trading days)",
+                  columns, rows, text, notes=[
+                      "net_flow = change in shares outstanding × NAV (creations − redemptions);"
+                      " nav_source 'close' marks days without a published NAV"],
+                  empty_reason=f"no flow rows for {ticker}")
+
+
+def signals(con: duckdb.DuckDBPyConnection, tickers: Sequence[str]) -> Report:
+    """The latest flow-momentum signal per fund (the seed's flow-signals)."""
+    _require(con, "sig_flow_momentum")
+    for ticker in tickers:
+        _known_ticker(con, ticker)
+    columns, rows = _query(con, """
+        select ticker, as_of_date, signal, signal_strength, flow_score, price_score,
+               volume_score, reason, aum_usd, flow_1d_usd, flow_5d_usd, flow_20d_usd
+        from sig_flow_momentum where list_contains(?, ticker)
+        qualify as_of_date = max(as_of_date) over (partition by ticker)
+        order by signal_strength desc, ticker""", [list(tickers)])
+    text = {"ticker": "ticker", "as_of_date": "date", "signal": "signal",
+            "signal_strength": "strength", "flow_score": "flow", "price_score": "price",
+            "volume_score": "volume", "flow_5d_usd": "5d $m", "flow_20d_usd": "20d $m",
+            "reason": "reason"}
+    return Report("Flow momentum signals (latest day per fund)", columns, rows, text,
+                  empty_reason="no signals for these tickers yet")
+
+
+def top(con: duckdb.DuckDBPyConnection, category: str, limit: int, window: str,
+        outflows: bool) -> Report:
+    """The largest inflows (or outflows) over a window on the latest day (top-flows)."""
+    _require(con, "agg_top_flows")
+    rank = "outflow_rank" if outflows else "inflow_rank"
+    rank_col = f"{rank}_overall" if category == "all" else f"{rank}_in_category"
+    columns, rows = _query(con, f"""
+        with latest as (select max(as_of_date) as day from agg_top_flows
+                        where flow_window = ?)
+        select {rank_col} as rank, ticker, fund_name, category, as_of_date, flow_usd,
+               flow_pct_aum, aum_usd, return_pct
+        from agg_top_flows, latest
+        where as_of_date = latest.day and flow_window = ?
+          and (? = 'all' or category_group = ?) and {rank_col} <= ?
+        order by {rank_col}, ticker""", [window, window, category, category, limit])
+    direction = "outflows" if outflows else "inflows"
+    text = {"rank": "#", "ticker": "ticker", "category": "category", "flow_usd": "flow $m",
+            "flow_pct_aum": "flow %AUM", "aum_usd": "AUM $m", "return_pct": "return %"}
+    return Report(f"Top {limit} {category} {direction} over {window}", columns, rows, text,
+                  empty_reason=f"no {window} flows for category {category!r}")
+
+
+def sectors(con: duckdb.DuckDBPyConnection, window: str) -> Report:
+    """Net flow per sector basket over a window on the latest day (sector-flows)."""
+    _require(con, "agg_sector_flows_daily")
+    columns, rows = _query(con, """
+        with latest as (select max(as_of_date) as day from agg_sector_flows_daily
+                        where flow_window = ?)
+        select sector, as_of_date, net_flow_usd, num_etfs, avg_flow_pct_aum,
+               aum_weighted_flow_pct, smart_money_flow_usd, price_momentum_pct,
+               flow_momentum_usd
+        from agg_sector_flows_daily, latest
+        where as_of_date = latest.day and flow_window = ?
+        order by net_flow_usd desc nulls last""", [window, window])
+    text = {"sector": "sector", "net_flow_usd": "flow $m", "num_etfs": "ETFs",
+            "aum_weighted_flow_pct": "flow %AUM", "smart_money_flow_usd": "smart $m",
+            "price_momentum_pct": "price %", "flow_momentum_usd": "Δ vs prior $m"}
+    return Report(f"Sector basket flows over {window}", columns, rows, text,
+                  empty_reason=f"no {window} sector flows")
+
+
+def arbitrage(con: duckdb.DuckDBPyConnection, limit: int) -> Report:
+    """Per fund: how often premiums beyond the cost band were followed by creations."""
+    _require(con, "agg_arbitrage_follow_through")
+    columns, rows = _query(con, """
+        select ticker, nav_days, avg_abs_premium_discount_bps, cost_band_bps,
+               premium_days, premium_follow_through_pct, base_creation_pct,
+               discount_days, discount_follow_through_pct, base_redemption_pct
+        from agg_arbitrage_follow_through
+        order by premium_days + discount_days desc, ticker limit ?""", [limit])
+    text = {"ticker": "ticker", "nav_days": "NAV days",
+            "avg_abs_premium_discount_bps": "avg |prem| bps", "cost_band_bps": "band bps",
+            "premium_days": "prem days", "premium_follow_through_pct": "→create %",
+            "base_creation_pct": "base %", "discount_days": "disc days",
+            "discount_follow_through_pct": "→redeem %", "base_redemption_pct": "base %"}
+    return Report("Basket arbitrage follow-through (premium → creation, discount → "
+                  "redemption within 1–3 days)", columns, rows, text,
+                  notes=["follow-through % vs the base rate on all measured days"],
+                  empty_reason="no NAV history yet (NAV comes from daily snapshots)")
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, ticker: str | None) -> Report:
+    """Our monthly flow sums against the funds' own N-PORT filings (Part B.6)."""
+    _require(con, "fct_nport_flow_reconciliation")
+    columns, rows = _query(con, """
+        select * from fct_nport_flow_reconciliation
+        where ? is null or ticker = ?
+        order by ticker, month_start""", [ticker, ticker])
+    empty = "no N-PORT months to reconcile"
+    if ticker:
+        fund = _known_ticker(con, ticker)
+        if not fund["files_nport"]:
+            empty = (f"{ticker} is a {fund['structure'].replace('_', ' ')}: it files no "
+                     "N-PORT, so there is nothing to reconcile against")
+    text = {c: c for c in columns}
+    return Report("Daily flow estimates vs N-PORT monthly flows", columns, rows, text,
+                  empty_reason=empty)
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+def _in_millions(column: str) -> str:
+    return column.removesuffix("_usd") + "_musd" if column.endswith("_usd") else column
+
+
+def _value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column.endswith("_usd"):
+        return round(float(value) / 1e6, 3)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def render(report: Report, fmt: str, console: Console, label: str | None) -> None:
+    columns = [_in_millions(c) for c in report.columns]
+    rows = [[_value(c, v) for c, v in zip(report.columns, row, strict=True)]
+            for row in report.rows]
+    if fmt == "json":
+        console.print_json(json.dumps({
+            "report": report.title, "sample_data": label is not None,
+            "units": "amounts ending _musd are USD millions", "rows": [
+                dict(zip(columns, row, strict=True)) for row in rows]}))
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        console.out(buffer.getvalue(), end="", highlight=False)
+        return
+    if label:
+        console.print(f"[bold yellow]{label}[/]", highlight=False)
+    if not rows:
+        console.print(f"{report.title}: {report.empty_reason}.", highlight=False)
+        return
+    shown = [i for i, c in enumerate(report.columns) if c in report.text]
+    table = Table(*[report.text[report.columns[i]] for i in shown], title=report.title)
+    for row in report.rows:
+        table.add_row(*[_text(report.columns[i], row[i]) for i in shown])
+    console.print(table)
+    for note in report.notes:
+        console.print(f"[dim]{note}[/]", highlight=False)
+
+
+def _text(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if column.endswith("_usd"):
+        return f"{value / 1e6:,.1f}"
+    if isinstance(value, float):
+        whole = value.is_integer() or abs(value) >= 1e5
+        return f"{value:,.0f}" if whole else f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
