@@ -23,8 +23,20 @@ class DbtOutcome:
         return f"dbt: {counts or 'nothing ran'}"
 
 
+def ensure_raw_tables(duckdb_path: Path) -> None:
+    """Create (empty) every installed plugin's raw tables that do not exist yet, so the
+    staging models of a source that has not run yet build instead of failing."""
+    from ingest.core.landing import Warehouse
+    from ingest.core.plugin import discover_plugins
+
+    with Warehouse(duckdb_path) as warehouse:
+        for plugin in discover_plugins().values():
+            warehouse.ensure_tables(plugin.tables)
+
+
 def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False) -> DbtOutcome:
     """``dbt <args>`` with our project/profiles dirs; the profile reads ETFFLOW_DUCKDB_PATH."""
+    ensure_raw_tables(duckdb_path)
     os.environ["DO_NOT_TRACK"] = "1"
     os.environ["ETFFLOW_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
     from dbt.cli.main import dbtRunner  # heavy import: only when dbt is needed

@@ -20,7 +20,7 @@ import yaml
 pytest.importorskip("dbt.cli.main")
 
 from ingest.core.landing import Warehouse  # noqa: E402
-from ingest.plugins.yahoo import YahooPlugin  # noqa: E402
+from ingest.core.plugin import discover_plugins  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MARTS_YAML = REPO_ROOT / "dbt_project" / "models" / "marts" / "_marts__models.yml"
@@ -42,7 +42,8 @@ def dbt_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
     tmp = tmp_path_factory.mktemp("dbt")
     duckdb_path = tmp / "warehouse.duckdb"
     with Warehouse(duckdb_path) as warehouse:
-        warehouse.ensure_tables(YahooPlugin.tables)
+        for plugin in discover_plugins().values():  # every installed source's raw tables
+            warehouse.ensure_tables(plugin.tables)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DO_NOT_TRACK", "1")
