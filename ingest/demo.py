@@ -3,6 +3,7 @@ into a fresh DuckDB, run ``dbt build``, and report what was built."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -13,13 +14,13 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from ingest import reports
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
 from ingest.core.plugin import load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import run_dbt
-from ingest.reports import SAMPLE_MARKER
 from ingest.sample import build_sample_archive, demo_runs
 from ingest.universe import seed_tickers
 
@@ -48,7 +49,7 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
         build_sample_archive(archive_dir)
     settings = Settings(duckdb_path=duckdb_path, archive_dir=archive_dir, offline=True)
     with Warehouse(duckdb_path) as wh:  # reports on this warehouse carry the label
-        wh.con.execute(f"create or replace table {SAMPLE_MARKER} as select ? as label",
+        wh.con.execute(f"create or replace table {reports.SAMPLE_MARKER} as select ? as label",
                        [SAMPLE_LABEL])
     result = DemoResult(duckdb_path, 0.0)
     for run in track(demo_runs(seed_tickers()), description="replaying ingest runs",
@@ -90,32 +91,53 @@ def print_report(result: DemoResult, console: Console) -> None:
     console.rule(f"[bold]etfflow demo[/] — {SAMPLE_LABEL}")
     # Not read_only: dbt, run in-process, still holds this file open read-write.
     with duckdb.connect(str(result.duckdb_path)) as con:
-        counts = Table("layer", "relation", "rows", title="Row counts per layer")
-        for layer, relation, n in layer_row_counts(con):
-            counts.add_row(layer, relation, f"{n:,}")
-        console.print(counts)
+        counts = layer_row_counts(con)
+        layers = Table("layer", "relations", "rows", title="Row counts per layer")
+        for layer in dict.fromkeys(c[0] for c in counts):
+            mine = [n for lay, _, n in counts if lay == layer]
+            layers.add_row(layer, str(len(mine)), f"{sum(mine):,}")
+        console.print(layers)
+        marts = Table("mart", "rows", title="Marts (what BI tools query)")
+        for _, relation, n in (c for c in counts if c[0] == "marts"):
+            marts.add_row(relation.removeprefix("main."), f"{n:,}")
+        console.print(marts)
         sample = con.execute(
             """select ticker, as_of_date, close, nav, shares_outstanding, aum_usd, volume
                from fct_etf_daily where ticker = 'SPY' order by as_of_date desc limit 5"""
         ).fetchall()
-    table = Table("ticker", "as_of_date", "close", "nav", "shares out", "AUM (USD)", "volume",
-                  title=f"fct_etf_daily, latest SPY rows — {SAMPLE_LABEL}")
-    for ticker, day, close, nav, shares, aum, volume in sample:
-        table.add_row(ticker, str(day), _fmt(close), _fmt(nav), _compact(shares),
-                      _compact(aum), _compact(volume))
-    console.print(table)
+        table = Table("ticker", "as_of_date", "close", "nav", "shares out", "AUM (USD)",
+                      "volume", title="fct_etf_daily, latest SPY rows")
+        for ticker, day, close, nav, shares, aum, volume in sample:
+            table.add_row(ticker, str(day), _fmt(close), _fmt(nav), _compact(shares),
+                          _compact(aum), _compact(volume))
+        console.print(table)
+        for report in _flow_report(con):
+            reports.render(report, "text", console, label=None)
     console.print(result.dbt_summary)
     path = result.duckdb_path
     console.print(
-        f"Built in {result.seconds:.1f} s. Warehouse: [bold]{path}[/]\n"
-        f"Query it:  duckdb {path} \"select * from fct_etf_daily limit 10\"\n"
-        f"       or  python -c \"import duckdb; print(duckdb.connect('{path}', read_only=True)"
-        f".sql('from dim_etf'))\"\n"
+        f"{SAMPLE_LABEL}. Built in {result.seconds:.1f} s. Warehouse: [bold]{path}[/]\n"
+        f"Reports: etfflow --db {path} flows SPY | signals SPY,QQQ,IWM | top bond 10 | "
+        f"sectors | arbitrage | reconcile\n"
+        f"SQL:     duckdb {path} \"select * from fct_etf_flows_daily limit 10\"\n"
         f"BI tools: point a DuckDB connection (Metabase, Superset, DBeaver) at that file, "
         f"read-only.",
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _flow_report(con: duckdb.DuckDBPyConnection) -> list[reports.Report]:
+    """The short flow report the demo ends with (the same reports the CLI prints)."""
+    built = [
+        reports.top(con, "all", 5, "5d", outflows=False),
+        reports.top(con, "all", 5, "5d", outflows=True),
+        reports.sectors(con, "5d"),
+        reports.signals(con, ("SPY", "QQQ", "IWM")),
+    ]
+    with contextlib.suppress(EtfflowError):  # absent until N-PORT reconciliation is built
+        built.append(reports.reconcile_summary(con))
+    return built
 
 
 def _fmt(value: float | None) -> str:

@@ -185,22 +185,37 @@ def arbitrage(con: duckdb.DuckDBPyConnection, limit: int) -> Report:
                   empty_reason="no NAV history yet (NAV comes from daily snapshots)")
 
 
+RECONCILIATION = "fct_nport_flow_reconciliation"
+RECONCILIATION_SUMMARY = "agg_nport_reconciliation_summary"
+
+
 def reconcile(con: duckdb.DuckDBPyConnection, ticker: str | None) -> Report:
     """Our monthly flow sums against the funds' own N-PORT filings (Part B.6)."""
-    _require(con, "fct_nport_flow_reconciliation")
-    columns, rows = _query(con, """
-        select * from fct_nport_flow_reconciliation
-        where ? is null or ticker = ?
-        order by ticker, month_start""", [ticker, ticker])
-    empty = "no N-PORT months to reconcile"
     if ticker:
         fund = _known_ticker(con, ticker)
         if not fund["files_nport"]:
-            empty = (f"{ticker} is a {fund['structure'].replace('_', ' ')}: it files no "
-                     "N-PORT, so there is nothing to reconcile against")
-    text = {c: c for c in columns}
-    return Report("Daily flow estimates vs N-PORT monthly flows", columns, rows, text,
-                  empty_reason=empty)
+            raise EtfflowError(
+                f"{ticker} is a {fund['structure'].replace('_', ' ')}: it files no N-PORT, "
+                "so there is nothing to reconcile against")
+    _require(con, RECONCILIATION)
+    columns, rows = _query(con, f"""
+        select ticker, month_start, our_net_flow_usd, nport_net_flow_usd, difference_usd,
+               error_pct, coverage_pct
+        from {RECONCILIATION} where ? is null or ticker = ?
+        order by ticker, month_start""", [ticker, ticker])
+    text = {"ticker": "ticker", "month_start": "month", "our_net_flow_usd": "ours $m",
+            "nport_net_flow_usd": "N-PORT $m", "difference_usd": "diff $m",
+            "error_pct": "error %", "coverage_pct": "coverage %"}
+    return Report("Daily flow estimates vs N-PORT monthly flows (Part B.6)", columns, rows,
+                  text, empty_reason="no N-PORT months to reconcile")
+
+
+def reconcile_summary(con: duckdb.DuckDBPyConnection) -> Report:
+    """How often our monthly sums land within 2% and 5% of the funds' own N-PORT figures."""
+    _require(con, RECONCILIATION_SUMMARY)
+    columns, rows = _query(con, f"select * from {RECONCILIATION_SUMMARY}")
+    return Report("Reconciliation against N-PORT", columns, rows, {c: c for c in columns},
+                  empty_reason="no N-PORT months to reconcile")
 
 
 # -- rendering --------------------------------------------------------------------------------
