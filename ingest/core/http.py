@@ -3,6 +3,7 @@
 ``PoliteSession`` is a ``requests.Session`` so libraries that accept a caller-supplied
 session (yfinance) inherit our rate limits, retries and User-Agent. ``HttpClient`` adds the
 archive: live fetches are stored, and in offline mode requests are served from it.
+``file://`` requests (local files) are read from disk and archived the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import email.utils
 import socket
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import requests
 from tenacity import (
@@ -183,6 +186,8 @@ class HttpClient:
         return self.session.requests_made
 
     def fetch(self, source: str, request: Request, transport: Transport | None = None) -> Payload:
+        if urlsplit(request.url).scheme == "file":
+            return self._fetch_file(source, request)
         if self.settings.offline:
             return self.archive.get(source, request, as_of=self.settings.replay_as_of)
         get = transport or (lambda url, params: self.session.get(url, params=params))
@@ -195,6 +200,17 @@ class HttpClient:
             url=response.url,
             fetched_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         )
+
+    def _fetch_file(self, source: str, request: Request) -> Payload:
+        """A ``file://`` request (local files for backfills and tests): read from disk,
+        live or offline (no network either way), and archived like any other body."""
+        path = Path(url2pathname(urlsplit(request.url).path))
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return self.archive.put(source, request, body=body, status=200, url=request.url,
+                                fetched_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
 
     def close(self) -> None:
         self.session.close()

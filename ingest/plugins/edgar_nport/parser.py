@@ -1,0 +1,639 @@
+"""Streaming parser for Form N-PORT ``primary_doc.xml`` (NPORT-P and NPORT-P/A).
+
+One pass with ``lxml.etree.iterparse``: lxml filters events to the few elements we read
+(``headerData``, ``genInfo``, ``fundInfo``, each ``invstOrSec``) in C, each element is
+read once and then cleared together with its already-read siblings, so memory holds one
+holding at a time plus the output columns — flat for a 100,000-holding bond fund.
+
+Safety: entities are never resolved, DTDs never loaded, the network never touched
+(``resolve_entities=False, load_dtd=False, no_network=True``), and any document type
+declaration is refused before parsing (N-PORT filings have none; an internal subset is
+how entity-expansion and external-entity attacks arrive). ``huge_tree`` stays off: no
+N-PORT text node comes near libxml2's 10 MB limit, and the limit is a useful guard.
+
+Reading the form (SEC Form N-PORT and its XML technical specification):
+  * ``repPdDate`` (Item A.3.b) is the date the report is as of — the period end.
+    ``repPdEnd`` (Item A.3.a) is the fund's fiscal year end, kept as ``fiscal_year_end``.
+  * Items B.5 and B.6 report "each of the preceding three months": ``rtn1``/``mon1Flow``
+    is the first month of that three-month period and ``rtn3``/``mon3Flow`` the third,
+    the month of ``repPdDate`` (the SEC's N-PORT data sets define MONTHLY_TOTAL_RETURN1 /
+    SALES_FLOW_MON1 as "the first month of the reporting period"). So month k covers the
+    calendar month ``repPdDate`` minus (3 - k) months; see ``flow_month``.
+  * Values are reported as filed; "N/A" becomes null. Amounts keep their sign as filed
+    (some filers report redemptions as negative numbers; staging normalises that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+
+from ingest.core.plugin import MalformedPayload
+
+NS = "http://www.sec.gov/edgar/nport"
+# NPORT-NP is the non-public form of the same report (not on EDGAR, but a valid document).
+SUBMISSION_TYPES = frozenset({"NPORT-P", "NPORT-P/A", "NPORT-NP", "NPORT-NP/A"})
+PROLOG_SCAN_BYTES = 64 * 1024
+
+
+def _q(local: str) -> str:
+    return f"{{{NS}}}{local}"
+
+
+ROOT = _q("edgarSubmission")
+HEADER = _q("headerData")
+GEN_INFO = _q("genInfo")
+FUND_INFO = _q("fundInfo")
+HOLDING = _q("invstOrSec")
+WATCHED = (ROOT, HEADER, GEN_INFO, FUND_INFO, HOLDING)
+
+# -- output columns ---------------------------------------------------------------------
+
+HOLDING_COLUMNS: dict[str, str] = {
+    "accession_number": "VARCHAR",
+    "line_number": "INTEGER",
+    # C.1 identification
+    "name": "VARCHAR",
+    "lei": "VARCHAR",
+    "title": "VARCHAR",
+    "cusip": "VARCHAR",
+    "isin": "VARCHAR",
+    "ticker": "VARCHAR",
+    "other_id": "VARCHAR",
+    "other_id_desc": "VARCHAR",
+    # C.2 amount
+    "balance": "DOUBLE",
+    "units": "VARCHAR",
+    "units_desc": "VARCHAR",
+    "currency": "VARCHAR",
+    "exchange_rate": "DOUBLE",
+    "value_usd": "DOUBLE",
+    "pct_of_net_assets": "DOUBLE",
+    # C.3 - C.8
+    "payoff_profile": "VARCHAR",
+    "asset_category": "VARCHAR",
+    "asset_category_desc": "VARCHAR",
+    "issuer_category": "VARCHAR",
+    "issuer_category_desc": "VARCHAR",
+    "country": "VARCHAR",
+    "other_country": "VARCHAR",
+    "is_restricted": "BOOLEAN",
+    "fair_value_level": "VARCHAR",
+    # C.9 debt securities
+    "debt_maturity_date": "DATE",
+    "debt_coupon_kind": "VARCHAR",
+    "debt_annualized_rate": "DOUBLE",
+    "debt_is_default": "BOOLEAN",
+    "debt_is_interest_in_arrears": "BOOLEAN",
+    "debt_is_paid_in_kind": "BOOLEAN",
+    # C.10 repurchase agreements
+    "repo_category": "VARCHAR",
+    "repo_rate": "DOUBLE",
+    "repo_maturity_date": "DATE",
+    # C.11 derivatives (the top-level instrument; nested reference derivatives are not rows)
+    "derivative_category": "VARCHAR",
+    "derivative_counterparty_name": "VARCHAR",
+    "derivative_counterparty_lei": "VARCHAR",
+    "derivative_notional_amount": "DOUBLE",
+    "derivative_currency": "VARCHAR",
+    "derivative_expiration_date": "DATE",
+    "derivative_unrealized_appreciation": "DOUBLE",
+    "option_put_or_call": "VARCHAR",
+    "option_written_or_purchased": "VARCHAR",
+    "option_exercise_price": "DOUBLE",
+    # C.12 securities lending
+    "is_on_loan": "BOOLEAN",
+    "loan_value": "DOUBLE",
+    "cash_collateral_value": "DOUBLE",
+    "non_cash_collateral_value": "DOUBLE",
+}
+DATA_COLUMNS = tuple(HOLDING_COLUMNS)[2:]          # what a holding element provides
+DATA_INDEX = {name: i for i, name in enumerate(DATA_COLUMNS)}
+N_DATA = len(DATA_COLUMNS)
+CHUNK_ROWS = 8192                                  # raw rows typed and compacted at a time
+
+# Direct children of invstOrSec whose text is a column.
+_TEXT_CHILDREN = {
+    _q("name"): "name",
+    _q("lei"): "lei",
+    _q("title"): "title",
+    _q("cusip"): "cusip",
+    _q("balance"): "balance",
+    _q("units"): "units",
+    _q("descOthUnits"): "units_desc",
+    _q("curCd"): "currency",
+    _q("valUSD"): "value_usd",
+    _q("pctVal"): "pct_of_net_assets",
+    _q("payoffProfile"): "payoff_profile",
+    _q("assetCat"): "asset_category",
+    _q("issuerCat"): "issuer_category",
+    _q("invCountry"): "country",
+    _q("invOthCountry"): "other_country",
+    _q("isRestrictedSec"): "is_restricted",
+    _q("fairValLevel"): "fair_value_level",
+}
+
+_IDENTIFIERS = _q("identifiers")
+_ISIN, _TICKER, _OTHER = _q("isin"), _q("ticker"), _q("other")
+_CURRENCY_COND = _q("currencyConditional")
+_ASSET_COND = _q("assetConditional")
+_ISSUER_COND = _q("issuerConditional")
+_DEBT = _q("debtSec")
+_REPO = _q("repurchaseAgrmt")
+_DERIVATIVE = _q("derivativeInfo")
+_LENDING = _q("securityLending")
+
+_DEBT_FIELDS = {
+    _q("maturityDt"): "debt_maturity_date",
+    _q("couponKind"): "debt_coupon_kind",
+    _q("annualizedRt"): "debt_annualized_rate",
+    _q("isDefault"): "debt_is_default",
+    _q("areIntrstPmntsInArrs"): "debt_is_interest_in_arrears",
+    _q("isPaidKind"): "debt_is_paid_in_kind",
+}
+_REPO_FIELDS = {
+    _q("transCat"): "repo_category",
+    _q("repurchaseRt"): "repo_rate",
+    _q("maturityDt"): "repo_maturity_date",
+}
+_DERIVATIVE_FIELDS = {
+    _q("notionalAmt"): "derivative_notional_amount",
+    _q("curCd"): "derivative_currency",
+    _q("expDate"): "derivative_expiration_date",
+    _q("expDt"): "derivative_expiration_date",
+    _q("terminationDt"): "derivative_expiration_date",
+    _q("unrealizedAppr"): "derivative_unrealized_appreciation",
+    _q("putOrCall"): "option_put_or_call",
+    _q("writtenOrPur"): "option_written_or_purchased",
+    _q("exercisePrice"): "option_exercise_price",
+}
+_COUNTERPARTIES = _q("counterparties")
+_COUNTERPARTY_NAME = _q("counterpartyName")
+_COUNTERPARTY_LEI = _q("counterpartyLei")
+_NOTIONAL_AMOUNTS = _q("notionalAmts")
+_CASH_CONDITION = _q("cashCollateralCondition")
+_NON_CASH_CONDITION = _q("nonCashCollateralCondition")
+_LOAN_FLAG = _q("isLoanByFund")
+_LOAN_CONDITION = _q("loanByFundCondition")
+
+_YES_NO: dict[Any, bool] = {"Y": True, "N": False, "true": True, "false": False}
+_ACCESSION = re.compile(r"(\d{10})-?(\d{2})-?(\d{6})")
+
+
+@dataclass(frozen=True)
+class NportDocument:
+    """One parsed N-PORT filing: the filing row, B.6 flows, B.5 returns and Part C."""
+
+    filing: dict[str, Any]
+    monthly_flows: list[dict[str, Any]]
+    monthly_returns: list[dict[str, Any]]
+    holdings: pd.DataFrame
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+def _text(value: str | None) -> str | None:
+    """Stripped text; empty and the form's "N/A" placeholder become null."""
+    if value is None:
+        return None
+    value = value.strip()
+    return None if not value or value == "N/A" else value
+
+
+def _number(value: str | None, what: str) -> float | None:
+    value = _text(value)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise MalformedPayload(f"{what}: not a number: {value[:40]!r}") from None
+
+
+def _flag(value: str | None) -> bool | None:
+    value = _text(value)
+    return None if value is None else _YES_NO.get(value)
+
+
+def _date(value: str | None, what: str) -> dt.date | None:
+    value = _text(value)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise MalformedPayload(f"{what}: not a date: {value[:40]!r}") from None
+
+
+def _child_text(element: etree._Element, local: str) -> str | None:
+    return _text(element.findtext(_q(local)))
+
+
+def flow_month(period_end: dt.date, month_number: int) -> dt.date:
+    """First day of the calendar month that B.5/B.6 month ``month_number`` (1-3) covers:
+    month 3 is the month of the report date, month 1 two months earlier."""
+    if month_number not in (1, 2, 3):
+        raise ValueError(f"month_number must be 1, 2 or 3, not {month_number}")
+    index = period_end.year * 12 + period_end.month - 1 - (3 - month_number)
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def accession_from(text: str) -> str | None:
+    """An EDGAR accession number (``0000950123-24-001234``) found in a URL or file name;
+    EDGAR folders spell it without dashes (``000095012324001234``)."""
+    match = _ACCESSION.search(text)
+    return f"{match[1]}-{match[2]}-{match[3]}" if match else None
+
+
+# -- input hygiene -------------------------------------------------------------------------
+
+
+class _Reader:
+    """A file-like view of ``body`` from ``offset`` on, without copying the body."""
+
+    def __init__(self, body: bytes, offset: int) -> None:
+        self._view = memoryview(body)
+        self._pos = offset
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else self._pos + size
+        chunk = self._view[self._pos:end].tobytes()
+        self._pos += len(chunk)
+        return chunk
+
+
+def _start_offset(body: bytes) -> int:
+    """Where the XML starts: after a UTF-8 byte-order mark and leading whitespace (real
+    filings may carry a blank line before ``<?xml``, which libxml2 rejects)."""
+    offset = 3 if body.startswith(b"\xef\xbb\xbf") else 0
+    while offset < len(body) and body[offset] in b" \t\r\n":
+        offset += 1
+    return offset
+
+
+def _refuse_doctype(body: bytes, offset: int) -> None:
+    """N-PORT has no DTD; a DOCTYPE (entity declarations, external DTDs) is refused."""
+    head = body[offset:offset + PROLOG_SCAN_BYTES]
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise MalformedPayload(
+            "document type declaration found: N-PORT filings have none and entity "
+            "declarations are never expanded (possible entity-expansion or external-entity "
+            "attack)"
+        )
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 1 and head[1:2] == b"\x00"):
+        raise MalformedPayload("not UTF-8 XML: N-PORT filings are UTF-8")
+
+
+def _events(source: BinaryIO) -> Iterator[tuple[str, etree._Element]]:
+    return etree.iterparse(
+        source,
+        events=("end",),
+        tag=WATCHED,
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def _release(element: etree._Element) -> None:
+    """Free a processed element and the already-processed siblings before it (never the
+    element itself: the parser may still hold it)."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+# -- the parse -----------------------------------------------------------------------------
+
+
+def parse_nport(body: bytes, accession_number: str) -> NportDocument:
+    """Parse one N-PORT ``primary_doc.xml``; raises MalformedPayload with a clear reason
+    for anything that is not a complete, well-formed N-PORT document."""
+    if not body or not body.strip():
+        raise MalformedPayload("empty document")
+    offset = _start_offset(body)
+    if body[offset:offset + 1] != b"<":
+        raise MalformedPayload("not XML: the document does not start with '<'")
+    _refuse_doctype(body, offset)
+
+    header: dict[str, Any] = {}
+    general: dict[str, Any] = {}
+    fund: dict[str, Any] = {}
+    flows: list[dict[str, Any]] = []
+    returns: list[dict[str, Any]] = []
+    frames: list[dict[str, np.ndarray]] = []
+    rows: list[list[Any]] = []
+    landed = 0
+    seen_root = False
+    context = _events(_Reader(body, offset))
+    try:
+        for _, element in context:
+            if element.tag == HOLDING:
+                rows.append(_holding_row(element))
+                element.clear(keep_tail=False)
+                if len(rows) == CHUNK_ROWS:
+                    # the holdings read so far are cleared husks: drop all but this one
+                    del element.getparent()[:-1]
+                    frames.append(_holdings_frame(rows, landed + 1, accession_number))
+                    landed += len(rows)
+                    rows = []
+                continue
+            tag = element.tag
+            if tag == GEN_INFO:
+                general = _gen_info(element)
+            elif tag == FUND_INFO:
+                fund, flows, returns = _fund_info(element)
+            elif tag == HEADER:
+                header = _header(element)
+            elif tag == ROOT:
+                seen_root = True
+            _release(element)
+    except etree.XMLSyntaxError as exc:
+        raise MalformedPayload(f"malformed or truncated XML: {exc}") from None
+    if context.root is not None and context.root.getroottree().docinfo.doctype:
+        raise MalformedPayload("document type declaration found: N-PORT filings have none")
+    if not seen_root:
+        root = context.root
+        name = etree.QName(root).text if root is not None else "none"
+        raise MalformedPayload(f"not an N-PORT document: root element is {name}")
+    frames.append(_holdings_frame(rows, landed + 1, accession_number))
+    holdings = pd.DataFrame(
+        {name: frames[0][name] if len(frames) == 1 else np.concatenate([f[name] for f in frames])
+         for name in HOLDING_COLUMNS}
+    )
+    return _assemble(accession_number, header, general, fund, flows, returns, holdings)
+
+
+def _assemble(
+    accession_number: str,
+    header: dict[str, Any],
+    general: dict[str, Any],
+    fund: dict[str, Any],
+    flows: list[dict[str, Any]],
+    returns: list[dict[str, Any]],
+    holdings: pd.DataFrame,
+) -> NportDocument:
+    submission_type = header.get("submission_type")
+    if submission_type not in SUBMISSION_TYPES:
+        raise MalformedPayload(
+            f"not an N-PORT filing: submissionType is {submission_type!r}"
+        )
+    period_end = general.get("period_end")
+    if period_end is None:
+        raise MalformedPayload("genInfo/repPdDate (the report date) is missing")
+    if not fund:
+        raise MalformedPayload("formData/fundInfo (Part B) is missing")
+    series_id = general.get("series_id") or header.get("series_id")
+    filing = {
+        "accession_number": accession_number,
+        "cik": general.get("cik") or header.get("cik"),
+        "registrant_name": general.get("registrant_name"),
+        "series_id": series_id,
+        "series_name": general.get("series_name"),
+        "series_lei": general.get("series_lei"),
+        "class_ids": ",".join(header.get("class_ids", ())) or None,
+        "submission_type": submission_type,
+        "is_amendment": submission_type.endswith("/A"),
+        "is_test_filing": header.get("live_test_flag") == "TEST",
+        "period_end": period_end,
+        "fiscal_year_end": general.get("fiscal_year_end"),
+        "is_final_filing": general.get("is_final_filing"),
+        "total_assets_usd": fund.get("total_assets_usd"),
+        "total_liabilities_usd": fund.get("total_liabilities_usd"),
+        "net_assets_usd": fund.get("net_assets_usd"),
+        "holdings_count": len(holdings),
+    }
+    for row in flows:
+        row.update(accession_number=accession_number, series_id=series_id,
+                   flow_month=flow_month(period_end, row["month_number"]))
+    for row in returns:
+        row.update(accession_number=accession_number,
+                   return_month=flow_month(period_end, row["month_number"]))
+    return NportDocument(filing, flows, returns, holdings)
+
+
+def _header(element: etree._Element) -> dict[str, Any]:
+    filer_info = element.find(_q("filerInfo"))
+    out: dict[str, Any] = {"submission_type": _child_text(element, "submissionType")}
+    if filer_info is not None:
+        out["live_test_flag"] = _child_text(filer_info, "liveTestFlag")
+        out["cik"] = _text(filer_info.findtext(f"{_q('filer')}/{_q('issuerCredentials')}"
+                                                f"/{_q('cik')}"))
+        series_class = filer_info.find(_q("seriesClassInfo"))
+        if series_class is not None:
+            out["series_id"] = _child_text(series_class, "seriesId")
+            out["class_ids"] = tuple(
+                t for t in (_text(c.text) for c in series_class.iter(_q("classId"))) if t
+            )
+    return out
+
+
+def _gen_info(element: etree._Element) -> dict[str, Any]:
+    return {
+        "registrant_name": _child_text(element, "regName"),
+        "cik": _child_text(element, "regCik"),
+        "series_name": _child_text(element, "seriesName"),
+        "series_id": _child_text(element, "seriesId"),
+        "series_lei": _child_text(element, "seriesLei"),
+        "fiscal_year_end": _date(element.findtext(_q("repPdEnd")), "genInfo/repPdEnd"),
+        "period_end": _date(element.findtext(_q("repPdDate")), "genInfo/repPdDate"),
+        "is_final_filing": _flag(element.findtext(_q("isFinalFiling"))),
+    }
+
+
+def _fund_info(
+    element: etree._Element,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    fund = {
+        "total_assets_usd": _number(element.findtext(_q("totAssets")), "fundInfo/totAssets"),
+        "total_liabilities_usd": _number(element.findtext(_q("totLiabs")),
+                                         "fundInfo/totLiabs"),
+        "net_assets_usd": _number(element.findtext(_q("netAssets")), "fundInfo/netAssets"),
+    }
+    flows = []
+    for k in (1, 2, 3):
+        node = element.find(_q(f"mon{k}Flow"))
+        if node is None:
+            continue
+        where = f"fundInfo/mon{k}Flow"
+        flows.append({
+            "month_number": k,
+            "sales_usd": _number(node.get("sales"), f"{where}@sales"),
+            "reinvestments_usd": _number(node.get("reinvestment"), f"{where}@reinvestment"),
+            "redemptions_usd": _number(node.get("redemption"), f"{where}@redemption"),
+        })
+    returns = []
+    totals = element.find(f"{_q('returnInfo')}/{_q('monthlyTotReturns')}")
+    for node in totals.iterchildren(_q("monthlyTotReturn")) if totals is not None else ():
+        class_id = _text(node.get("classId"))
+        for k in (1, 2, 3):
+            returns.append({
+                "class_id": class_id or "",
+                "month_number": k,
+                "total_return_pct": _number(node.get(f"rtn{k}"), f"monthlyTotReturn@rtn{k}"),
+            })
+    return fund, flows, returns
+
+
+def _holding_row(element: etree._Element) -> list[Any]:
+    """One Part C holding as raw text in DATA_COLUMNS order. Direct children only, so
+    names and identifiers of nested reference instruments never leak in. This loop is
+    the parser's hot path: one dictionary lookup per child element."""
+    row: list[Any] = [None] * N_DATA
+    get = _DISPATCH.get
+    for child in element:
+        handler = get(child.tag)
+        if handler is None:
+            continue
+        if handler.__class__ is int:
+            row[handler] = child.text
+        else:
+            handler(child, row)
+    return row
+
+
+def _identifiers(element: etree._Element, row: list[Any]) -> None:
+    for ident in element:
+        slot = _IDENTIFIER_SLOTS.get(ident.tag)
+        if slot is not None and row[slot] is None:
+            row[slot] = ident.get("value")
+            if slot == _OTHER_SLOT:
+                row[_OTHER_DESC_SLOT] = ident.get("otherDesc")
+
+
+def _conditional(slots: tuple[tuple[str, int], ...]) -> Callable[[etree._Element, list[Any]],
+                                                                 None]:
+    def handle(element: etree._Element, row: list[Any]) -> None:
+        for attribute, slot in slots:
+            row[slot] = element.get(attribute)
+    return handle
+
+
+def _nested(fields: dict[str, str]) -> Callable[[etree._Element, list[Any]], None]:
+    slots = {tag: DATA_INDEX[column] for tag, column in fields.items()}
+
+    def handle(element: etree._Element, row: list[Any]) -> None:
+        for child in element:
+            slot = slots.get(child.tag)
+            if slot is not None and row[slot] is None:
+                row[slot] = child.text
+    return handle
+
+
+def _derivative(element: etree._Element, row: list[Any]) -> None:
+    instrument = next(iter(element), None)  # fwdDeriv, futrDeriv, swapDeriv, optionSwaption…
+    if instrument is None:
+        return
+    row[DATA_INDEX["derivative_category"]] = instrument.get("derivCat")
+    for child in instrument:
+        tag = child.tag
+        slot = _DERIVATIVE_SLOTS.get(tag)
+        if slot is not None:
+            if row[slot] is None:
+                row[slot] = child.text
+        elif tag == _COUNTERPARTIES and row[DATA_INDEX["derivative_counterparty_name"]] is None:
+            row[DATA_INDEX["derivative_counterparty_name"]] = child.findtext(_COUNTERPARTY_NAME)
+            row[DATA_INDEX["derivative_counterparty_lei"]] = child.findtext(_COUNTERPARTY_LEI)
+        elif tag == _NOTIONAL_AMOUNTS:
+            first = next(iter(child), None)
+            slot = DATA_INDEX["derivative_notional_amount"]
+            if first is not None and row[slot] is None:
+                row[slot] = first.get("amt")
+                row[DATA_INDEX["derivative_currency"]] = first.get("curCd")
+
+
+def _lending(element: etree._Element, row: list[Any]) -> None:
+    for child in element:
+        tag = child.tag
+        if tag == _LOAN_FLAG:
+            row[_ON_LOAN_SLOT] = child.text
+        elif tag == _LOAN_CONDITION:
+            row[_ON_LOAN_SLOT] = child.get("isLoanByFund")
+            row[DATA_INDEX["loan_value"]] = child.get("loanVal")
+        elif tag == _CASH_CONDITION:
+            row[DATA_INDEX["cash_collateral_value"]] = child.get("cashCollateralVal")
+        elif tag == _NON_CASH_CONDITION:
+            row[DATA_INDEX["non_cash_collateral_value"]] = child.get("nonCashCollateralVal")
+
+
+_IDENTIFIER_SLOTS = {_ISIN: DATA_INDEX["isin"], _TICKER: DATA_INDEX["ticker"],
+                     _OTHER: DATA_INDEX["other_id"]}
+_OTHER_SLOT = DATA_INDEX["other_id"]
+_OTHER_DESC_SLOT = DATA_INDEX["other_id_desc"]
+_ON_LOAN_SLOT = DATA_INDEX["is_on_loan"]
+_DERIVATIVE_SLOTS = {tag: DATA_INDEX[col] for tag, col in _DERIVATIVE_FIELDS.items()}
+_DISPATCH: dict[str, Any] = {
+    **{tag: DATA_INDEX[column] for tag, column in _TEXT_CHILDREN.items()},
+    _IDENTIFIERS: _identifiers,
+    _CURRENCY_COND: _conditional((("curCd", DATA_INDEX["currency"]),
+                                  ("exchangeRt", DATA_INDEX["exchange_rate"]))),
+    _ASSET_COND: _conditional((("assetCat", DATA_INDEX["asset_category"]),
+                               ("desc", DATA_INDEX["asset_category_desc"]))),
+    _ISSUER_COND: _conditional((("issuerCat", DATA_INDEX["issuer_category"]),
+                                ("desc", DATA_INDEX["issuer_category_desc"]))),
+    _DEBT: _nested(_DEBT_FIELDS),
+    _REPO: _nested(_REPO_FIELDS),
+    _DERIVATIVE: _derivative,
+    _LENDING: _lending,
+}
+
+
+# -- raw text rows to a typed frame (vectorised) ---------------------------------------------
+
+
+def _holdings_frame(rows: list[list[Any]], first_line: int, accession_number: str
+                    ) -> dict[str, np.ndarray]:
+    """A chunk of raw rows as typed columns: numbers (strict: a value that is not a number
+    is an error, "N/A" is null), Y/N flags, text with the "N/A" placeholder as null."""
+    n = len(rows)
+    block = (pd.DataFrame(rows, dtype=object).to_numpy() if rows
+             else np.empty((0, N_DATA), dtype=object))
+    block[block == "N/A"] = None
+    data: dict[str, np.ndarray] = {
+        "accession_number": np.full(n, accession_number, dtype=object),
+        "line_number": np.arange(first_line, first_line + n, dtype=np.int64),
+    }
+    for j, name in enumerate(DATA_COLUMNS):
+        kind = HOLDING_COLUMNS[name]
+        column = block[:, j]
+        if kind == "DOUBLE":
+            data[name] = _floats(column, name, first_line)
+        elif kind == "BOOLEAN":
+            data[name] = np.array([_YES_NO.get(v) for v in column], dtype=object)
+        else:
+            data[name] = np.ascontiguousarray(column)
+    return data
+
+
+def _floats(raw: np.ndarray, column: str, first_line: int) -> np.ndarray:
+    raw = np.array(raw)  # a contiguous copy the fallback may write into
+    try:
+        return np.asarray(pd.to_numeric(raw), dtype="float64")
+    except (ValueError, TypeError):
+        for i, value in enumerate(raw):
+            if value is None:
+                continue
+            text = value.strip()
+            if text in ("", "N/A"):
+                raw[i] = None
+                continue
+            try:
+                raw[i] = float(text)
+            except ValueError:
+                raise MalformedPayload(
+                    f"holding {first_line + i}: {column} is not a number: {text[:40]!r}"
+                ) from None
+        return raw.astype("float64")
