@@ -1,0 +1,16 @@
+{#
+    flows_format_millions(expr): a USD amount as text in millions with one decimal
+    ('12.3'), for human-readable reasons. DuckDB formats with printf; other adapters get
+    a portable cast of the rounded value.
+#}
+{% macro flows_format_millions(expr) %}
+    {{ return(adapter.dispatch('flows_format_millions', 'etfflow')(expr)) }}
+{% endmacro %}
+
+{% macro duckdb__flows_format_millions(expr) -%}
+    printf('%.1f', ({{ expr }}) / 1000000.0)
+{%- endmacro %}
+
+{% macro default__flows_format_millions(expr) -%}
+    cast(round(({{ expr }}) / 1000000.0, 1) as {{ dbt.type_string() }})
+{%- endmacro %}

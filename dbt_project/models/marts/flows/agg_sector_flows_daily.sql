@@ -1,0 +1,72 @@
+{#
+    One row per sector basket per trading day per flow window ('1d', '5d', '20d'): the
+    seed's SectorFlow. Baskets are dim_etf.sector_basket (seeded in etf_universe);
+    arithmetic in flows_basket_flows. A table: rebuilt in full each run (one pass over
+    int_etf_flow_windows_unpivoted, a few thousand rows out per year).
+#}
+
+with
+
+windows as (
+
+    select * from {{ ref('int_etf_flow_windows_unpivoted') }}
+
+),
+
+funds as (
+
+    select * from {{ ref('dim_etf') }}
+
+),
+
+members as (
+
+    select
+        windows.*,
+        funds.sector_basket as basket
+    from windows
+    inner join funds
+        on windows.ticker = funds.ticker
+    where funds.sector_basket is not null
+
+),
+
+baskets as (
+
+    {{ flows_basket_flows('members') }}
+
+),
+
+final as (
+
+    select
+        basket as sector,
+        as_of_date,
+        flow_window,
+        net_flow_usd,
+        num_etfs,
+        avg_flow_pct_aum,
+        aum_weighted_flow_pct,
+        smart_money_flow_usd,
+        price_momentum_pct,
+        prior_net_flow_usd,
+        flow_momentum_usd,
+        aum_usd
+    from baskets
+
+)
+
+select
+    sector,
+    as_of_date,
+    flow_window,
+    net_flow_usd,
+    num_etfs,
+    avg_flow_pct_aum,
+    aum_weighted_flow_pct,
+    smart_money_flow_usd,
+    price_momentum_pct,
+    prior_net_flow_usd,
+    flow_momentum_usd,
+    aum_usd
+from final

@@ -1,0 +1,102 @@
+{#
+    One row per ticker per trading day per flow window ('1d', '5d', '20d', 'ytd') with a
+    known window flow: the flow, flow % of AUM at the window's start, AUM, total return,
+    and ranks among all funds and within the fund's category group that day, so
+    "top 20 bond inflows this week" is
+        where flow_window = '5d' and category_group = 'bond' and as_of_date = <day>
+          and inflow_rank_in_category <= 20
+    Incremental like fct_etf_flows_daily (a day's ranks depend on that day only).
+#}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=['ticker', 'as_of_date', 'flow_window'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set recompute_from = flows_recompute_from() %}
+
+with
+
+windows as (
+
+    select * from {{ ref('int_etf_flow_windows_unpivoted') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
+
+),
+
+funds as (
+
+    select * from {{ ref('dim_etf') }}
+
+),
+
+classified as (
+
+    select
+        windows.ticker,
+        windows.as_of_date,
+        windows.flow_window,
+        windows.trading_days,
+        windows.flow_usd,
+        windows.aum_start_usd,
+        windows.flow_pct_aum,
+        windows.aum_usd,
+        windows.return_pct,
+        funds.fund_name,
+        funds.asset_class,
+        funds.category,
+        case
+            when funds.seed_group in ('sector', 'sector_basket') then 'sector'
+            else coalesce(funds.asset_class, 'unclassified')
+        end as category_group
+    from windows
+    left join funds
+        on windows.ticker = funds.ticker
+
+),
+
+ranked as (
+
+    select
+        classified.*,
+        flow_usd / trading_days as flow_avg_daily_usd,
+        rank() over (
+            partition by as_of_date, flow_window order by flow_usd desc
+        ) as inflow_rank_overall,
+        rank() over (
+            partition by as_of_date, flow_window, category_group order by flow_usd desc
+        ) as inflow_rank_in_category,
+        rank() over (
+            partition by as_of_date, flow_window order by flow_usd asc
+        ) as outflow_rank_overall,
+        rank() over (
+            partition by as_of_date, flow_window, category_group order by flow_usd asc
+        ) as outflow_rank_in_category
+    from classified
+
+)
+
+select
+    ticker,
+    as_of_date,
+    flow_window,
+    fund_name,
+    asset_class,
+    category,
+    category_group,
+    trading_days,
+    flow_usd,
+    flow_avg_daily_usd,
+    aum_start_usd,
+    flow_pct_aum,
+    aum_usd,
+    return_pct,
+    inflow_rank_overall,
+    inflow_rank_in_category,
+    outflow_rank_overall,
+    outflow_rank_in_category
+from ranked

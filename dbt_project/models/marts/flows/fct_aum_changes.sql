@@ -1,0 +1,149 @@
+{#
+    One row per ticker per period, for two grains: period = 'day' (each trading day)
+    and period = 'month' (calendar month). Each row decomposes the change in AUM:
+
+        start_aum_usd + flow_effect_usd + market_effect_usd + distributions_usd
+            + residual_usd = end_aum_usd
+
+    Daily components come from int_etf_flows_daily, where the identity is exact, so a
+    daily residual is rounding only. A month sums its days; its start is the AUM at the
+    close before its first trading row and its end the AUM at its last trading row, so
+    the residual is what days without a flow (missing share counts, a fund's first day)
+    leave unexplained. Incremental: rebuilds from the first day of the month containing
+    flows_recompute_from().
+#}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=['ticker', 'period', 'period_start_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set recompute_from = flows_recompute_from(column='period_end_date') %}
+{%- set month_from = recompute_from[:8] ~ '01' if recompute_from is not none else none %}
+
+with
+
+flows as (
+
+    select
+        ticker,
+        as_of_date,
+        prev_as_of_date,
+        cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) as month_start,
+        aum_start_usd,
+        aum_usd,
+        net_flow_usd,
+        market_effect_usd,
+        distributions_usd
+    from {{ ref('int_etf_flows_daily') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', month_from) }}
+
+),
+
+daily as (
+
+    select
+        ticker,
+        'day' as period,
+        as_of_date as period_start_date,
+        as_of_date as period_end_date,
+        prev_as_of_date as start_date,
+        aum_start_usd as start_aum_usd,
+        aum_usd as end_aum_usd,
+        net_flow_usd as flow_effect_usd,
+        market_effect_usd,
+        distributions_usd,
+        aum_usd - aum_start_usd
+            - coalesce(net_flow_usd, 0) - coalesce(market_effect_usd, 0)
+            - coalesce(distributions_usd, 0) as residual_usd,
+        cast(1 as bigint) as trading_days,
+        cast(case when net_flow_usd is not null then 1 else 0 end as bigint) as days_with_flow
+    from flows
+
+),
+
+month_days as (
+
+    select
+        flows.*,
+        row_number() over (
+            partition by ticker, month_start order by as_of_date
+        ) as day_in_month,
+        row_number() over (
+            partition by ticker, month_start order by as_of_date desc
+        ) as days_to_month_end
+    from flows
+
+),
+
+monthly_sums as (
+
+    select
+        ticker,
+        month_start,
+        max(as_of_date) as period_end_date,
+        max(case when day_in_month = 1 then prev_as_of_date end) as start_date,
+        max(case when day_in_month = 1 then aum_start_usd end) as start_aum_usd,
+        max(case when days_to_month_end = 1 then aum_usd end) as end_aum_usd,
+        round(sum(net_flow_usd), 2) as flow_effect_usd,
+        round(sum(market_effect_usd), 2) as market_effect_usd,
+        round(sum(distributions_usd), 2) as distributions_usd,
+        count(*) as trading_days,
+        count(net_flow_usd) as days_with_flow
+    from month_days
+    group by ticker, month_start
+
+),
+
+monthly as (
+
+    select
+        ticker,
+        'month' as period,
+        month_start as period_start_date,
+        period_end_date,
+        start_date,
+        start_aum_usd,
+        end_aum_usd,
+        flow_effect_usd,
+        market_effect_usd,
+        distributions_usd,
+        round(
+            end_aum_usd - start_aum_usd
+            - coalesce(flow_effect_usd, 0) - coalesce(market_effect_usd, 0)
+            - coalesce(distributions_usd, 0),
+            2
+        ) as residual_usd,
+        trading_days,
+        days_with_flow
+    from monthly_sums
+
+),
+
+final as (
+
+    select * from daily
+    union all
+    select * from monthly
+
+)
+
+select
+    ticker,
+    period,
+    period_start_date,
+    period_end_date,
+    start_date,
+    start_aum_usd,
+    end_aum_usd,
+    flow_effect_usd,
+    market_effect_usd,
+    distributions_usd,
+    residual_usd,
+    trading_days,
+    days_with_flow
+from final

@@ -1,0 +1,121 @@
+{#
+    One row per ticker per trading day: the seed's FlowMomentumSignal (BUY / SELL /
+    NEUTRAL with a 0-100 strength and three component scores), computed from measured
+    flows. Scoring (vars in dbt_project.yml):
+
+        flow_score   = min(100, signal_score_per_z * |flow z-score of the 5-day flow % AUM|)
+        price_score  = min(100, signal_score_per_z * |z-score of the 5-day total return|)
+        volume_score = min(100, signal_volume_score_per_ratio * volume / 30-day average)
+        signal_strength = (flow_score + price_score + volume_score) / 3
+
+    A score whose input is unknown is 0. BUY when the 5-day flow is an inflow and
+    flow_score >= signal_flow_score_threshold, SELL for an outflow likewise, else
+    NEUTRAL. The reason names a divergence when the 5-day return moved against the flow
+    by at least signal_divergence_price_pct. Deterministic: same inputs, same rows.
+    Incremental like fct_etf_flows_daily.
+#}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=['ticker', 'as_of_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set recompute_from = flows_recompute_from() %}
+{%- set per_z = var('signal_score_per_z') | float %}
+{%- set per_ratio = var('signal_volume_score_per_ratio') | float %}
+{%- set threshold = var('signal_flow_score_threshold') | float %}
+{%- set divergence_pct = var('signal_divergence_price_pct') | float %}
+
+with
+
+windows as (
+
+    select * from {{ ref('int_etf_flow_windows') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
+
+),
+
+funds as (
+
+    select * from {{ ref('dim_etf') }}
+
+),
+
+scored as (
+
+    select
+        windows.ticker,
+        windows.as_of_date,
+        funds.fund_name,
+        windows.aum_usd,
+        windows.net_flow_usd as flow_1d_usd,
+        windows.flow_5d_usd,
+        windows.flow_20d_usd,
+        windows.flow_5d_usd / 5.0 as flow_5d_avg_usd,
+        windows.flow_20d_usd / 20.0 as flow_20d_avg_usd,
+        windows.flow_z_5d,
+        windows.return_5d_pct,
+        windows.return_z_5d,
+        windows.volume_avg_ratio_30d,
+        coalesce(least(100.0, {{ per_z }} * abs(windows.flow_z_5d)), 0.0) as flow_score,
+        coalesce(least(100.0, {{ per_z }} * abs(windows.return_z_5d)), 0.0) as price_score,
+        coalesce(least(100.0, {{ per_ratio }} * windows.volume_avg_ratio_30d), 0.0) as volume_score
+    from windows
+    left join funds
+        on windows.ticker = funds.ticker
+
+),
+
+signals as (
+
+    select
+        scored.*,
+        case
+            when flow_5d_usd > 0 and flow_score >= {{ threshold }} then 'BUY'
+            when flow_5d_usd < 0 and flow_score >= {{ threshold }} then 'SELL'
+            else 'NEUTRAL'
+        end as signal,
+        case
+            when flow_5d_usd is null or flow_z_5d is null then 'Insufficient flow history'
+            when flow_5d_usd > 0 and flow_score >= {{ threshold }}
+                and return_5d_pct <= -{{ divergence_pct }}
+                then 'Inflows during price weakness (dip buying)'
+            when flow_5d_usd < 0 and flow_score >= {{ threshold }}
+                and return_5d_pct >= {{ divergence_pct }}
+                then 'Outflows during price strength (distribution)'
+            when flow_5d_usd > 0 and flow_score >= {{ threshold }}
+                then {{ dbt.concat(["'Strong inflows: $'", flows_format_millions('flow_5d_avg_usd'), "'M/day avg over 5 days'"]) }}
+            when flow_5d_usd < 0 and flow_score >= {{ threshold }}
+                then {{ dbt.concat(["'Strong outflows: $'", flows_format_millions('-1.0 * flow_5d_avg_usd'), "'M/day avg over 5 days'"]) }}
+            else 'No significant flow'
+        end as reason,
+        round((flow_score + price_score + volume_score) / 3.0, 6) as signal_strength
+    from scored
+
+)
+
+select
+    ticker,
+    as_of_date,
+    fund_name,
+    signal,
+    signal_strength,
+    flow_score,
+    price_score,
+    volume_score,
+    reason,
+    aum_usd,
+    flow_1d_usd,
+    flow_5d_usd,
+    flow_20d_usd,
+    flow_5d_avg_usd,
+    flow_20d_avg_usd,
+    flow_z_5d,
+    return_5d_pct,
+    return_z_5d,
+    volume_avg_ratio_30d
+from signals
