@@ -15,6 +15,7 @@ from typing import Any
 from ingest.core.archive import Archive
 from ingest.core.plugin import PlanParams
 from ingest.plugins.yahoo import YahooPlugin
+from ingest.sample import edgar as sample_edgar
 from ingest.sample import etfdb as sample_etfdb
 from ingest.sample import fred as sample_fred
 from ingest.sample.world import (
@@ -94,6 +95,8 @@ def demo_runs(tickers: tuple[str, ...]) -> list[DemoRun]:
     universe = load_universe()
     others = [DemoRun("etfdb", p, at) for p, at in sample_etfdb.run_params(tickers, universe)]
     others += [DemoRun("fred", p, at) for p, at in sample_fred.run_params()]
+    others += [DemoRun("edgar_nport", p, FETCHED_AT)
+               for p in sample_edgar.demo_runs(tickers, trading_days(DEMO_START, DEMO_END))]
     return [DemoRun("yahoo", history, FETCHED_AT), *daily, *others]
 
 
@@ -143,6 +146,8 @@ def build_sample_archive(
 
     payloads += sample_etfdb.write_archive(archive, paths, universe)
     payloads += sample_fred.write_archive(archive, paths)
+    edgar = sample_edgar.put_edgar_payloads(archive, paths, calendar)
+    payloads += edgar["payload_count"]
 
     if bad:
         bodies_bad = bad_ticker_bodies(bad)
@@ -173,6 +178,7 @@ def build_sample_archive(
         "tickers": chosen,
         "bad_tickers": [bad] if bad else [],
         "payload_count": payloads,
+        "edgar_nport": edgar,
         "default_creation_unit_size": DEFAULT_CREATION_UNIT,
         "splits": [
             {"ticker": s.ticker, "date": s.date.isoformat(), "numerator": s.numerator,
@@ -183,6 +189,15 @@ def build_sample_archive(
             {"ticker": t, "launch_date": d.isoformat()} for t, d in LAUNCHES.items() if t in funds
         ],
         "lagged_share_report_funds": [t for t in LAGGED_SHARE_REPORTS if t in funds],
+        # scripted flow episodes (world.FLOW_EPISODES): flow_units are the creation units
+        # each added on its flow_days, on top of the fund's random activity
+        "injected_events": [
+            {"ticker": e.ticker, "kind": e.kind, "note": e.note,
+             "days": [d.isoformat() for d in e.days], "premium_bps": e.premium_bps,
+             "flow_days": [d.isoformat() for d in e.flow_days],
+             "flow_units": list(e.flow_units)}
+            for p in paths.values() for e in p.injected
+        ],
         "snapshot_without_shares_outstanding": [
             t for t in SNAPSHOT_WITHOUT_SHARES_OUTSTANDING if t in funds
         ],

@@ -47,6 +47,13 @@ Dynamics (per fund, one economic path in pre-split share units)
       ``fundInceptionDate`` all start that day.
     * Volume = turnover(fund) x AUM / price x lognormal noise, busier on big-move days;
       turnover from ~0.4%/day (Vanguard) to ~25%/day (UNG).
+    * Scripted flow episodes (``FLOW_EPISODES``) on top of the random paths, so every
+      flow mart has something to find: premium / discount episodes in the NAV window,
+      each followed by creations / redemptions on the next trading day; a sector
+      rotation out of the Energy basket into Technology over five weeks; institutional
+      creations and redemptions placed on the day the fund's trailing 5-day return is
+      most against them. What was injected (days, units, premiums) is listed per event
+      in ``FundPath.injected`` and the manifest's ``injected_events``.
 
 Wire formats (what Yahoo really sends, so parsers meet the real thing)
     * chart: one bar per trading day stamped 09:30 America/New_York; OHLC, close and
@@ -148,6 +155,71 @@ LAGGED_SHARE_REPORTS = ("VOO", "BND", "IEFA", "XLP")
 SNAPSHOT_WITHOUT_SHARES_OUTSTANDING = ("DIA", "PALL", "COMT")
 MISSING_SHARE_REPORT_RATE = 0.05
 MIN_UNITS_OUTSTANDING = 2
+
+
+@dataclass(frozen=True)
+class FlowEpisode:
+    """A scripted episode on one fund. ``size``: premium/discount in bps for the
+    ``premium`` / ``discount`` kinds, else the daily flow as a signed fraction of the
+    shares outstanding (``rotation``: every trading day in [start, end];
+    ``institutional``: one day in [start, end], the one whose trailing 5-day return is
+    most negative for a creation, most positive for a redemption)."""
+
+    ticker: str
+    kind: str
+    start: dt.date
+    end: dt.date
+    size: float
+    note: str
+
+
+@dataclass(frozen=True)
+class InjectedEvent:
+    """What an episode did to a fund's path: the days it touched (premium days, or
+    flow days) and the creation units it added on each flow day."""
+
+    ticker: str
+    kind: str
+    note: str
+    days: tuple[dt.date, ...]
+    premium_bps: float | None
+    flow_days: tuple[dt.date, ...]
+    flow_units: tuple[int, ...]
+
+
+# After a premium (discount) day, authorized participants create (redeem) this fraction
+# of the shares outstanding on the next trading day.
+ARBITRAGE_FOLLOW_UP = 0.01
+_D = dt.date
+FLOW_EPISODES: tuple[FlowEpisode, ...] = (
+    # premium / discount episodes inside the NAV window (the last 60 trading days)
+    FlowEpisode("HYG", "premium", _D(2024, 10, 22), _D(2024, 10, 23), 80.0,
+                "credit ETF at a premium; creations follow"),
+    FlowEpisode("EEM", "premium", _D(2024, 11, 7), _D(2024, 11, 7), 60.0,
+                "emerging-markets ETF at a premium; creations follow"),
+    FlowEpisode("LQD", "discount", _D(2024, 11, 19), _D(2024, 11, 20), -70.0,
+                "credit ETF at a discount; redemptions follow"),
+    FlowEpisode("XLE", "discount", _D(2024, 12, 4), _D(2024, 12, 4), -30.0,
+                "energy ETF at a discount; redemptions follow"),
+    FlowEpisode("GLD", "premium", _D(2024, 12, 10), _D(2024, 12, 10), 45.0,
+                "gold trust at a premium; creations follow"),
+    # sector rotation: out of the Energy basket into Technology
+    *(FlowEpisode(t, "rotation", _D(2024, 10, 14), _D(2024, 11, 15), -0.003,
+                  "sector rotation out of Energy") for t in ("XLE", "VDE", "XOP", "OIH")),
+    *(FlowEpisode(t, "rotation", _D(2024, 10, 14), _D(2024, 11, 15), 0.002,
+                  "sector rotation into Technology") for t in ("XLK", "VGT", "SMH")),
+    # institutional-size creations / redemptions against the recent price move
+    FlowEpisode("SPY", "institutional", _D(2023, 8, 1), _D(2023, 10, 31), 0.015,
+                "institutional creation into a falling market"),
+    FlowEpisode("IWM", "institutional", _D(2024, 4, 1), _D(2024, 5, 31), 0.03,
+                "institutional creation into a falling market"),
+    FlowEpisode("TLT", "institutional", _D(2024, 7, 1), _D(2024, 8, 30), -0.03,
+                "institutional redemption into a rally"),
+    FlowEpisode("XLF", "institutional", _D(2024, 10, 15), _D(2024, 11, 22), -0.025,
+                "institutional redemption into a rally"),
+    FlowEpisode("GLD", "institutional", _D(2024, 10, 8), _D(2024, 11, 27), 0.025,
+                "institutional creation into a falling market"),
+)
 
 # -- per-fund profile -----------------------------------------------------------------------------
 # ticker: (inception date, price at DEMO_START USD, AUM at DEMO_START USD bn, annual vol,
@@ -448,6 +520,7 @@ class FundPath:
     report_days: np.ndarray       # indices of days with a shares_out report
     reported_shares: np.ndarray   # the value reported on each report day
     previous_close: float
+    injected: tuple[InjectedEvent, ...] = ()  # scripted episodes (FLOW_EPISODES)
 
     def through(self, k: int) -> FundPath:
         """The path as known at the close of day ``k`` (what a snapshot that day shows)."""
@@ -502,6 +575,11 @@ def simulate(spec: FundSpec, calendar: list[dt.date], factors: dict[str, np.ndar
     # Premium/discount and the day's bar (economic units, adjusted below).
     prem_sd = spec.premium_sd_bps / 1e4
     premium = np.clip(_ar1(rng.standard_normal(n) * prem_sd * 0.8, 0.6), -6 * prem_sd, 6 * prem_sd)
+    episodes = [e for e in FLOW_EPISODES if e.ticker == spec.ticker]
+    extra_flow, episode_days = _episode_flows(episodes, days, log_ret)
+    for episode in episodes:
+        if episode.kind in ("premium", "discount"):
+            premium[episode_days[episode]] = episode.size / 1e4
     close_econ = nav_econ * (1 + premium)
     prev_close_econ = spec.start_price * (1 + premium[0])  # the close before the first bar
     prior = np.concatenate([[prev_close_econ], close_econ[:-1]])
@@ -526,8 +604,10 @@ def simulate(spec: FundSpec, calendar: list[dt.date], factors: dict[str, np.ndar
     later = np.concatenate([np.cumprod(factor_at[::-1])[::-1][1:], [1.0]])
     adjclose = close * later
 
-    shares_before, shares, units = _simulate_shares(spec, rng, log_ret, premium / prem_sd,
-                                                    split_days, sd_day)
+    shares_before, shares, units, injected_units = _simulate_shares(
+        spec, rng, log_ret, premium / prem_sd, split_days, sd_day, extra_flow)
+    injected = tuple(
+        _injected_event(e, days, episode_days[e], injected_units) for e in episodes)
 
     # Volume: turnover of AUM, noisier and busier on big-move days; Yahoo split-adjusts it.
     aum = shares * nav_actual
@@ -551,7 +631,52 @@ def simulate(spec: FundSpec, calendar: list[dt.date], factors: dict[str, np.ndar
         spec=spec, days=days, open=open_, high=high, low=low, close=close, adjclose=adjclose,
         volume=volume, nav=nav_actual, dividends=dividends, split_days=split_days,
         shares=shares, shares_before=shares_before, units=units, report_days=report_days,
-        reported_shares=reported, previous_close=prev_close,
+        reported_shares=reported, previous_close=prev_close, injected=injected,
+    )
+
+
+def _episode_flows(
+    episodes: list[FlowEpisode], days: list[dt.date], log_ret: np.ndarray
+) -> tuple[np.ndarray, dict[FlowEpisode, list[int]]]:
+    """Each episode's day indices, and the extra daily flow (fraction of shares
+    outstanding) the flow episodes and the arbitrage follow-ups add."""
+    extra = np.zeros(len(days))
+    trailing_5d = np.convolve(log_ret, np.ones(5), mode="full")[: len(days)]
+    touched: dict[FlowEpisode, list[int]] = {}
+    for episode in episodes:
+        span = [k for k, d in enumerate(days) if episode.start <= d <= episode.end]
+        if episode.kind in ("premium", "discount"):
+            follow = math.copysign(ARBITRAGE_FOLLOW_UP, episode.size)
+            for k in span:
+                if k + 1 < len(days):
+                    extra[k + 1] += follow
+        elif episode.kind == "rotation":
+            extra[span] += episode.size
+        elif episode.kind == "institutional":
+            candidates = [k for k in span if k >= 4]
+            pick = min if episode.size > 0 else max
+            k = pick(candidates, key=lambda i: (trailing_5d[i], i))
+            extra[k] += episode.size
+            span = [k]
+        else:
+            raise ValueError(f"unknown flow episode kind {episode.kind!r}")
+        touched[episode] = span
+    return extra, touched
+
+
+def _injected_event(
+    episode: FlowEpisode, days: list[dt.date], span: list[int], injected_units: np.ndarray
+) -> InjectedEvent:
+    if episode.kind in ("premium", "discount"):
+        flow_idx = [k + 1 for k in span if k + 1 < len(days)]
+    else:
+        flow_idx = span
+    return InjectedEvent(
+        ticker=episode.ticker, kind=episode.kind, note=episode.note,
+        days=tuple(days[k] for k in span),
+        premium_bps=episode.size if episode.kind in ("premium", "discount") else None,
+        flow_days=tuple(days[k] for k in flow_idx),
+        flow_units=tuple(int(injected_units[k]) for k in flow_idx),
     )
 
 
@@ -562,8 +687,11 @@ def _simulate_shares(
     premium_z: np.ndarray,
     split_days: dict[int, Split],
     sd_day: float,
-) -> tuple[int, np.ndarray, np.ndarray]:
-    """Shares outstanding moved only by whole creation units (and by splits)."""
+    extra_flow: np.ndarray | None = None,
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Shares outstanding moved only by whole creation units (and by splits).
+    ``extra_flow`` (fraction of shares outstanding per day) adds scripted creations or
+    redemptions; the units it added are returned last."""
     n = len(log_ret)
     cu = spec.creation_unit
     # Signal: momentum over the previous 5 days, yesterday's premium, class bias, noise.
@@ -589,6 +717,8 @@ def _simulate_shares(
                      MIN_UNITS_OUTSTANDING * cu)
     shares = np.empty(n, dtype=np.int64)
     units = np.zeros(n, dtype=np.int64)
+    injected = np.zeros(n, dtype=np.int64)
+    extra = np.zeros(n) if extra_flow is None else extra_flow
     so = before
     floor = MIN_UNITS_OUTSTANDING * cu
     for t, (on, z) in enumerate(zip(active.tolist(), signal.tolist(), strict=True)):
@@ -603,9 +733,13 @@ def _simulate_shares(
             u = max(u, -((so - floor) // cu))
         else:
             u = 0
+        if extra[t]:
+            add = int(round(extra[t] * so / cu))
+            add = max(add, -((so - floor) // cu) - u)
+            injected[t], u = add, u + add
         so += u * cu
         units[t], shares[t] = u, so
-    return before, shares, units
+    return before, shares, units, injected
 
 
 def market_factors(n: int) -> dict[str, np.ndarray]:
