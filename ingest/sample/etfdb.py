@@ -174,15 +174,23 @@ def all_categories() -> dict[str, tuple[str, str]]:
     return {**CATEGORIES, **EXTRA_CATEGORIES}
 
 
+def _changed(ticker: str, field: str, value: Any, final: bool) -> Any:
+    """``value``, or what CHANGES says etfdb showed for this field at this fetch."""
+    before_after = CHANGES.get((ticker, field))
+    if before_after is None:
+        return value
+    return before_after[1] if final else before_after[0]
+
+
+def fund_category(ticker: str, row: dict[str, str], final: bool) -> str:
+    """The etfdb category slug of a fund at the mid-year (final=False) or last fetch."""
+    return _changed(ticker, "category_slug", category_slug(row), final)
+
+
 def etfdb_fund(spec: FundSpec, row: dict[str, str], path: FundPath, final: bool) -> EtfdbFund:
     issuer, brand = ISSUERS.get(spec.issuer, (spec.issuer, spec.issuer))
-    slug = category_slug(row)
-    expense = spec.expense_ratio
-    for (ticker, field), (before, after) in CHANGES.items():
-        if ticker == spec.ticker and field == "category_slug":
-            slug = after if final else before
-        if ticker == spec.ticker and field == "expense_ratio":
-            expense = after if final else before
+    slug = fund_category(spec.ticker, row, final)
+    expense = _changed(spec.ticker, "expense_ratio", spec.expense_ratio, final)
     return EtfdbFund(
         ticker=spec.ticker, name=spec.name, issuer=issuer, brand=brand,
         structure=STRUCTURES.get(spec.structure, "ETF"), expense_ratio=expense,
@@ -521,7 +529,7 @@ def write_archive(archive: Archive, paths: dict[str, FundPath],
                 (ticker, fund.name, float(path.shares[k] * path.nav[k])))
         for ticker, name, slug, assets_bn in DISCOVERABLE:
             listed[slug].append((ticker, name, assets_bn * 1e9))
-        slugs = demo_categories(chosen)
+        slugs = demo_categories(chosen, final)
         for request in plugin.plan(PlanParams(tickers, extra={"datasets": ("categories",),
                                                                 "categories": slugs})):
             slug = request.url.rstrip("/").rsplit("/", 1)[-1]
@@ -531,17 +539,20 @@ def write_archive(archive: Archive, paths: dict[str, FundPath],
     return payloads
 
 
-def demo_categories(universe: dict[str, dict[str, str]]) -> list[str]:
-    """The category slugs the sample archive holds pages for, at every fetch."""
-    slugs = {category_slug(row) for row in universe.values()}
+def demo_categories(universe: dict[str, dict[str, str]], final: bool = True) -> list[str]:
+    """The category slugs the sample archive holds pages for at a fetch: those listing at
+    least one fund then (an empty listing would be quarantined)."""
+    slugs = {fund_category(ticker, row, final) for ticker, row in universe.items()}
     slugs |= {slug for (_, _, slug, _) in DISCOVERABLE}
-    slugs |= {after for (_, field), (_, after) in CHANGES.items() if field == "category_slug"}
     return sorted(slugs)
 
 
 def run_params(tickers: tuple[str, ...],
                universe: dict[str, dict[str, str]]) -> list[tuple[PlanParams, dt.datetime]]:
-    """The etfdb runs the demo replays: every page and category, at each fetch."""
+    """The etfdb runs the demo replays: every page, and the categories listed, at each fetch."""
     chosen = {t: universe.get(t, {}) for t in tickers}
-    params = PlanParams(tickers, extra={"categories": demo_categories(chosen)})
-    return [(params, fetched_at) for fetched_at in FETCHES]
+    return [
+        (PlanParams(tickers, extra={"categories": demo_categories(chosen, at == FETCHES[-1])}),
+         at)
+        for at in FETCHES
+    ]

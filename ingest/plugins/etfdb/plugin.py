@@ -172,12 +172,12 @@ class EtfdbPlugin(Plugin):
     def plan(self, params: PlanParams) -> Iterable[Request]:
         if params.extra.get("history_only"):
             return  # etfdb pages are point-in-time: a backfill has nothing to fetch
-        datasets = params.extra.get("datasets", DATASETS)
+        datasets = _names(params.extra.get("datasets")) or DATASETS
         if "pages" in datasets:
             for ticker in params.tickers:
                 yield Request.get(FUND_URL.format(ticker=ticker.upper()), f"{ticker} etfdb page")
         if "categories" in datasets:
-            for slug in params.extra.get("categories") or CATEGORIES:
+            for slug in _names(params.extra.get("categories")) or tuple(CATEGORIES):
                 yield Request.get(CATEGORY_URL.format(slug=slug), f"etfdb category {slug}")
 
     def parse(self, payload: Payload) -> Mapping[str, Rows]:
@@ -190,6 +190,13 @@ class EtfdbPlugin(Plugin):
 
 
 # -- shared helpers ------------------------------------------------------------------------
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A plan option as a tuple of names: one name may come as text (CLI: -o datasets=pages)."""
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _document(payload: Payload) -> lxml.html.HtmlElement:

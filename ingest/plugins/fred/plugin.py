@@ -119,6 +119,8 @@ class FredPlugin(Plugin):
 
     def plan(self, params: PlanParams) -> Iterable[Request]:
         series = params.extra.get("series") or DEFAULT_SERIES
+        if isinstance(series, str):  # one series given as text (CLI: -o series=DGS10)
+            series = (series,)
         window = {}
         if params.start:
             window["cosd"] = params.start.isoformat()
