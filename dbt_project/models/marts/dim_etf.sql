@@ -1,8 +1,22 @@
+{#
+    One row per ticker: the current version of each fund's attributes (the SCD2 snapshot
+    snp_etf_attributes, valid_to null) with the latest Yahoo snapshot's point-in-time
+    facts (exchange, total assets) that change daily and are not versioned.
+    History of the versioned attributes: dim_etf_history.
+#}
+
 with
 
-universe as (
+versions as (
 
-    select * from {{ ref('etf_universe') }}
+    select * from {{ ref('snp_etf_attributes') }}
+
+),
+
+current_versions as (
+
+    select * from versions
+    where valid_to is null
 
 ),
 
@@ -33,43 +47,49 @@ final as (
     select
 
         ----------  ids
-        universe.ticker,
+        current_versions.ticker,
 
-        ----------  descriptive (seed curated, Yahoo fills gaps / Yahoo current, seed fallback)
-        coalesce(universe.fund_name, latest_snapshots.fund_name) as fund_name,
-        case
-            when universe.fund_name is not null then 'seed'
-            when latest_snapshots.fund_name is not null then 'yahoo'
-        end as fund_name_source,
-        coalesce(universe.issuer, latest_snapshots.fund_family) as issuer,
-        case
-            when universe.issuer is not null then 'seed'
-            when latest_snapshots.fund_family is not null then 'yahoo'
-        end as issuer_source,
-        universe.asset_class,
-        coalesce(latest_snapshots.category, universe.category) as category,
-        case
-            when latest_snapshots.category is not null then 'yahoo'
-            when universe.category is not null then 'seed'
-        end as category_source,
-        universe.sector,
-        universe.sector_basket,
-        universe.seed_group,
+        ----------  descriptive, each with its source
+        current_versions.fund_name,
+        current_versions.fund_name_source,
+        current_versions.issuer,
+        current_versions.issuer_source,
+        current_versions.asset_class,
+        current_versions.asset_class_source,
+        current_versions.category,
+        current_versions.category_source,
+        current_versions.segment,
+        current_versions.segment_source,
+        current_versions.sector,
+        current_versions.sector_basket,
+        current_versions.seed_group,
 
         ----------  structure
-        universe.structure,
-        universe.files_nport,
+        current_versions.structure,
+        current_versions.structure_source,
+        current_versions.files_nport,
         latest_snapshots.exchange,
 
-        ----------  latest Yahoo snapshot
-        latest_snapshots.expense_ratio,
-        latest_snapshots.inception_date,
+        ----------  profile figures
+        current_versions.expense_ratio,
+        current_versions.expense_ratio_source,
+        current_versions.inception_date,
+        current_versions.inception_date_source,
         latest_snapshots.total_assets_usd as latest_total_assets_usd,
-        latest_snapshots.as_of_date as latest_snapshot_date
+        latest_snapshots.as_of_date as latest_snapshot_date,
 
-    from universe
+        ----------  universe and version
+        current_versions.in_seed_universe,
+        current_versions.discovered_by,
+        current_versions.listing_status,
+        current_versions.sec_cik,
+        current_versions.sec_series_id,
+        current_versions.sec_class_id,
+        current_versions.valid_from
+
+    from current_versions
     left join latest_snapshots
-        on universe.ticker = latest_snapshots.ticker
+        on current_versions.ticker = latest_snapshots.ticker
 
 )
 
@@ -91,5 +111,18 @@ select
     expense_ratio,
     inception_date,
     latest_total_assets_usd,
-    latest_snapshot_date
+    latest_snapshot_date,
+    asset_class_source,
+    segment,
+    segment_source,
+    structure_source,
+    expense_ratio_source,
+    inception_date_source,
+    in_seed_universe,
+    discovered_by,
+    listing_status,
+    sec_cik,
+    sec_series_id,
+    sec_class_id,
+    valid_from
 from final
