@@ -22,7 +22,7 @@ from ingest.core.landing import Warehouse
 from ingest.core.plugin import PlanParams, discover_plugins, load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import run_dbt
-from ingest.universe import seed_tickers
+from ingest.universe import seed_tickers, universe
 
 console = Console(stderr=False)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -50,6 +50,18 @@ def _tickers(value: str | None) -> tuple[str, ...]:
     if not value:
         return seed_tickers()
     return tuple(dict.fromkeys(t.upper() for t in re.split(r"[,\s]+", value) if t))
+
+
+def _plugin_options(options: tuple[str, ...]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs for PlanParams.extra; a value with commas becomes a tuple."""
+    extra: dict[str, object] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or not key.strip():
+            raise EtfflowError(f"--option {option!r}: expected KEY=VALUE")
+        items = tuple(v.strip() for v in value.split(",") if v.strip())
+        extra[key.strip()] = items if "," in value else value.strip()
+    return extra
 
 
 def _date(value: dt.datetime | None) -> dt.date | None:
@@ -103,13 +115,17 @@ def plugins() -> None:
 @click.option("--start", type=DATE, help="First date (YYYY-MM-DD) [plugin default]")
 @click.option("--end", type=DATE, help="Last date (YYYY-MM-DD) [default: today]")
 @click.option("--offline", is_flag=True, help="Replay from the archive; no network.")
+@click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="Plugin option, repeatable; commas make a list (e.g. fred: series=DGS10,"
+                   "VIXCLS; etfdb: datasets=categories, categories=oil-gas).")
 @click.pass_obj
 def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end,
-           offline: bool) -> None:
+           offline: bool, options: tuple[str, ...]) -> None:
     """Fetch, archive, parse and land one source (e.g. `etfflow ingest yahoo`)."""
     plugin = load_plugin(plugin_name)
     settings = settings.with_overrides(offline=offline or None)
-    params = PlanParams(tickers=_tickers(tickers), start=_date(start), end=_date(end))
+    params = PlanParams(tickers=_tickers(tickers), start=_date(start), end=_date(end),
+                        extra=_plugin_options(options))
     result = run_plugin(plugin, params, settings, show_progress=True)
     _report_run(result)
     if result.status == "failed":
@@ -218,6 +234,34 @@ def runs(settings: Settings, limit: int, as_json: bool) -> None:
                       str(row["requests_made"] or 0),
                       f"{len(errors)}: {errors[0][:60]}" if errors else "")
     console.print(table)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.pass_obj
+def sources(settings: Settings, as_json: bool) -> None:
+    """Each source plugin with its last successful run and freshness (dbt's thresholds)."""
+    from ingest.sources import describe_age, source_statuses
+
+    statuses = source_statuses(settings.duckdb_path)
+    if as_json:
+        for s in statuses:
+            click.echo(json.dumps(s.__dict__, default=lambda v: getattr(v, "__dict__", str(v))))
+        return
+    colours = {"fresh": "green", "warn": "yellow", "stale": "red", "never": "red"}
+    table = Table("plugin", "last success (UTC)", "age", "freshness", "warn / error after",
+                  "last run", "runs")
+    for s in statuses:
+        limits = " / ".join(describe_age(h) or "-" for h in (s.freshness.warn_after_hours,
+                                                             s.freshness.error_after_hours))
+        table.add_row(s.plugin, str(s.last_success_at or "never")[:19], describe_age(s.age_hours),
+                      f"[{colours.get(s.state, 'white')}]{s.state}[/]", limits,
+                      f"{s.last_run_status or ''} {str(s.last_run_at or '')[:16]}".strip(),
+                      str(s.runs))
+    console.print(table)
+
+
+main.add_command(universe)
 
 
 # -- reports: read the marts, seed-compatible (old command names work as aliases) ----------

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from ingest.cli import main
 from ingest.sample.world import SNAPSHOT_HISTORY_DAYS
 
-MARTS = ("dim_etf", "fct_etf_daily")
+MARTS = ("dim_etf", "fct_etf_daily", "dim_etf_history", "fct_flow_source_comparison",
+         "agg_market_flows_quarterly")
 
 
 def mart_digests(path: Path) -> dict[str, tuple[int, str]]:
@@ -40,8 +41,8 @@ def test_demo_builds_offline_and_is_deterministic(tmp_path: Path) -> None:
     with duckdb.connect(str(db)) as con:
         # The demo went through the plugin and the run log, not around them: one backfill
         # and one daily snapshot run per archived day.
-        (runs,) = con.execute("select count(*) from raw.ingest_runs where status = 'success'"
-                              ).fetchone()
+        (runs,) = con.execute("select count(*) from raw.ingest_runs where status = 'success' "
+                              "and plugin = 'yahoo'").fetchone()
         assert runs == 1 + SNAPSHOT_HISTORY_DAYS
         (nav_days,) = con.execute(
             "select count(distinct as_of_date) from fct_etf_daily where nav is not null"
@@ -51,8 +52,18 @@ def test_demo_builds_offline_and_is_deterministic(tmp_path: Path) -> None:
             (n,) = con.execute(f"select count(*) from {relation}").fetchone()
             assert n > 0, relation
         (universe,) = con.execute("select count(*) from etf_universe").fetchone()
-        (dims,) = con.execute("select count(*) from dim_etf").fetchone()
-        assert dims == universe
+        (seed_dims,) = con.execute("select count(*) from dim_etf where in_seed_universe"
+                                   ).fetchone()
+        assert seed_dims == universe  # the seed is always in; discovered ETFs come on top
+        # etfdb and FRED landed through their plugins and reach the cross-source marts
+        for relation in ("raw.etfdb_fund_pages", "raw.fred_observations",
+                         "fct_flow_source_comparison", "agg_market_flows_quarterly",
+                         "dim_etf_history"):
+            (n,) = con.execute(f"select count(*) from {relation}").fetchone()
+            assert n > 0, relation
+        (discovered,) = con.execute("select count(*) from dim_etf where not in_seed_universe"
+                                    ).fetchone()
+        assert discovered > 0
 
     second = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "b")])
     assert second.exit_code == 0, second.output
