@@ -61,9 +61,19 @@ scored as (
         windows.return_5d_pct,
         windows.return_z_5d,
         windows.volume_avg_ratio_30d,
-        coalesce(least(100.0, {{ per_z }} * abs(windows.flow_z_5d)), 0.0) as flow_score,
-        coalesce(least(100.0, {{ per_z }} * abs(windows.return_z_5d)), 0.0) as price_score,
-        coalesce(least(100.0, {{ per_ratio }} * windows.volume_avg_ratio_30d), 0.0) as volume_score
+        -- least() skips nulls on some engines: an unknown input scores 0 explicitly
+        case
+            when windows.flow_z_5d is null then 0.0
+            else least(100.0, {{ per_z }} * abs(windows.flow_z_5d))
+        end as flow_score,
+        case
+            when windows.return_z_5d is null then 0.0
+            else least(100.0, {{ per_z }} * abs(windows.return_z_5d))
+        end as price_score,
+        case
+            when windows.volume_avg_ratio_30d is null then 0.0
+            else least(100.0, {{ per_ratio }} * windows.volume_avg_ratio_30d)
+        end as volume_score
     from windows
     left join funds
         on windows.ticker = funds.ticker
