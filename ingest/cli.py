@@ -118,10 +118,18 @@ def plugins() -> None:
 @click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
               help="Plugin option, repeatable; commas make a list (e.g. fred: series=DGS10,"
                    "VIXCLS; etfdb: datasets=categories, categories=oil-gas).")
+@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path),
+              help="nport: land N-PORT XML from this file or directory (repeatable).")
 @click.pass_obj
 def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end,
-           offline: bool, options: tuple[str, ...]) -> None:
+           offline: bool, options: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Fetch, archive, parse and land one source (e.g. `etfflow ingest yahoo`)."""
+    if plugin_name in ("nport", "edgar_nport"):
+        _ingest_nport(settings.with_overrides(offline=offline or None), tickers, start, end,
+                      files)
+        return
+    if files:
+        raise EtfflowError("--file is for `etfflow ingest nport` only")
     plugin = load_plugin(plugin_name)
     settings = settings.with_overrides(offline=offline or None)
     params = PlanParams(tickers=_tickers(tickers), start=_date(start), end=_date(end),
@@ -129,6 +137,25 @@ def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end
     result = run_plugin(plugin, params, settings, show_progress=True)
     _report_run(result)
     if result.status == "failed":
+        sys.exit(1)
+
+
+def _ingest_nport(settings: Settings, tickers: str | None, start, end,
+                  files: tuple[Path, ...]) -> None:
+    """N-PORT: fund map -> each series' filing list -> new filings; or local files."""
+    from ingest.plugins.edgar_nport.pipeline import ingest_files, ingest_tickers
+
+    if files and tickers:
+        raise EtfflowError("give --tickers or --file, not both")
+    outcome = (ingest_files(settings, files, show_progress=True) if files else
+               ingest_tickers(settings, _tickers(tickers), start=_date(start), end=_date(end),
+                              show_progress=True))
+    for result in outcome.runs:
+        _report_run(result)
+    if outcome.unmapped_tickers:
+        err_console.print(f"  note: no series in the SEC fund ticker file (no N-PORT under a "
+                          f"series): {', '.join(outcome.unmapped_tickers)}", highlight=False)
+    if any(r.status == "failed" for r in outcome.runs):
         sys.exit(1)
 
 
@@ -346,6 +373,19 @@ def arbitrage(settings: Settings, limit: int, fmt: str) -> None:
 def reconcile(settings: Settings, ticker: str | None, fmt: str) -> None:
     """Our monthly flow sums against the funds' own N-PORT filings."""
     _show(settings, fmt, reports.reconcile, ticker.upper() if ticker else None)
+
+
+@main.command()
+@click.argument("ticker")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.pass_obj
+def holdings(settings: Settings, ticker: str, fmt: str) -> None:
+    """Latest N-PORT holdings change of a fund against its previous report."""
+    from ingest.plugins.edgar_nport.report import latest_holdings_change, render_text
+
+    change = latest_holdings_change(settings.duckdb_path, ticker)
+    click.echo(json.dumps(change, indent=2) if fmt == "json" else render_text(change))
 
 
 for _command, _old_name in ((flows, "etf-flows"), (signals, "flow-signals"),

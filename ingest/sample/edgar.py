@@ -146,6 +146,7 @@ def class_id(ticker: str) -> str:
     return _id("C", "class", ticker)
 
 
+@functools.cache
 def _lei(*key: object) -> str:
     """A 20-character LEI with valid ISO 17442 check digits."""
     rng = _rng("lei", *key)
@@ -427,27 +428,27 @@ class Program:
 SECTOR_FUND_TIERS = {"State Street": ("large",), "VanEck": ("large", "mid")}
 EQUAL_WEIGHT = frozenset({"KRE", "KBE", "XBI", "XOP", "RTH"})
 SPECIAL: dict[str, Program] = {
-    "VTI": Program(tuple(f"us:{s}" for s in SECTORS), 260, futures="equity"),
-    "VOO": Program(tuple(f"us:{s}" for s in SECTORS), 220, tiers=("large", "mid")),
-    "IVV": Program(tuple(f"us:{s}" for s in SECTORS), 220, tiers=("large", "mid"),
+    "VTI": Program(tuple(f"us:{s}" for s in SECTORS), 120, futures="equity"),
+    "VOO": Program(tuple(f"us:{s}" for s in SECTORS), 100, tiers=("large", "mid")),
+    "IVV": Program(tuple(f"us:{s}" for s in SECTORS), 100, tiers=("large", "mid"),
                    futures="equity"),
-    "IWM": Program(tuple(f"us:{s}" for s in SECTORS), 240, tiers=("small",), futures="equity"),
-    "EEM": Program(("em",), 110),
-    "VEA": Program(("intl",), 160),
-    "IEFA": Program(("intl",), 150),
+    "IWM": Program(tuple(f"us:{s}" for s in SECTORS), 100, tiers=("small",), futures="equity"),
+    "EEM": Program(("em",), 60),
+    "VEA": Program(("intl",), 80),
+    "IEFA": Program(("intl",), 80),
     "KXI": Program(("us:Consumer Staples", "intl"), 45),
     "SMH": Program(("us:Technology",), 25, tiers=("large", "mid")),
     "OIH": Program(("us:Energy",), 25, tiers=("large", "mid", "small")),
-    "AGG": Program(("treasury", "mbs", "corp_ig"), 220),
-    "BND": Program(("treasury", "mbs", "corp_ig"), 240),
+    "AGG": Program(("treasury", "mbs", "corp_ig"), 100),
+    "BND": Program(("treasury", "mbs", "corp_ig"), 110),
     "TLT": Program(("treasury",), 30, maturity_years=(20, 40)),
     "SHY": Program(("treasury",), 40, maturity_years=(0.5, 3)),
     "IEF": Program(("treasury",), 20, maturity_years=(7, 10)),
-    "LQD": Program(("corp_ig",), 200),
-    "VCIT": Program(("corp_ig",), 170, maturity_years=(5, 10)),
-    "HYG": Program(("corp_hy",), 150),
-    "JNK": Program(("corp_hy",), 140),
-    "BNDX": Program(("sovereign",), 60),
+    "LQD": Program(("corp_ig",), 80),
+    "VCIT": Program(("corp_ig",), 70, maturity_years=(5, 10)),
+    "HYG": Program(("corp_hy",), 70),
+    "JNK": Program(("corp_hy",), 70),
+    "BNDX": Program(("sovereign",), 40),
     "PDBC": Program(("tbill",), 8, futures="commodity", cash_pct=3.0),
     "COMT": Program(("tbill",), 6, futures="commodity", cash_pct=3.0),
 }
@@ -459,10 +460,10 @@ def program(spec: FundSpec) -> Program:
     if spec.sector:
         tiers = SECTOR_FUND_TIERS.get(spec.issuer, ("large", "mid", "small"))
         if spec.ticker in EQUAL_WEIGHT:
-            return Program((f"us:{spec.sector}",), 45, weighting="equal",
+            return Program((f"us:{spec.sector}",), 30, weighting="equal",
                            tiers=("mid", "small"))
-        return Program((f"us:{spec.sector}",), 35 if tiers == ("large",) else 55, tiers=tiers)
-    return Program(tuple(f"us:{s}" for s in SECTORS), 120)
+        return Program((f"us:{spec.sector}",), 25 if tiers == ("large",) else 35, tiers=tiers)
+    return Program(tuple(f"us:{s}" for s in SECTORS), 80)
 
 
 @dataclass(frozen=True)
@@ -653,56 +654,65 @@ def _month_index(day: dt.date) -> int:
     return (day.year - FIRST_MONTH.year) * 12 + day.month - 1
 
 
-def monthly_flows(path: FundPath, period_end: dt.date) -> list[tuple[float, float]]:
-    """(sales, redemptions) in USD for months 1-3 of the period ending at ``period_end``."""
+@dataclass(frozen=True)
+class MonthlyHistory:
+    """A fund's whole history by month index: B.6 (sales, redemptions) as booked, and the
+    month-end wealth index (NAV in economic units with distributions reinvested)."""
+
+    flows: dict[int, tuple[float, float]]
+    wealth: dict[int, float]
+    first_month: int
+    base_wealth: float | None  # the wealth before the first simulated day (None: launched)
+
+    def flows_for(self, period_end: dt.date) -> list[tuple[float, float]]:
+        """(sales, redemptions) in USD for months 1-3 of the period ending ``period_end``."""
+        last = _month_index(period_end)
+        return [self.flows.get(m, (0.0, 0.0)) for m in (last - 2, last - 1, last)]
+
+    def returns_for(self, period_end: dt.date) -> list[float | None]:
+        """Total return in percent for months 1-3; None before the fund existed."""
+        last = _month_index(period_end)
+        out: list[float | None] = []
+        for m in (last - 2, last - 1, last):
+            prev = self.wealth.get(m - 1) if m > self.first_month else self.base_wealth
+            out.append(None if prev is None or m not in self.wealth
+                       else round((self.wealth[m] / prev - 1) * 100, 4))
+        return out
+
+
+def monthly_history(path: FundPath) -> MonthlyHistory:
+    """Sales and redemptions: each day's creation (redemption) units x unit size x NAV x
+    (1 + e), e ~ N(0, 15 bps); a month-end trade is booked next month 30% of the time."""
     rng = _rng("edgar-flows", path.spec.ticker)
     cu = path.spec.creation_unit
-    noise = rng.normal(0, 0.0015, len(path.days))
-    shift = rng.random(len(path.days)) < 0.3
+    n = len(path.days)
+    noise = rng.normal(0, 0.0015, n)
+    shift = rng.random(n) < 0.3
+    months = [_month_index(d) for d in path.days]
     booked: dict[int, list[float]] = {}
-    for t, day in enumerate(path.days):
+    for t in np.flatnonzero(path.units).tolist():
         units = int(path.units[t])
-        if not units:
-            continue
-        month = _month_index(day)
-        is_month_end = t + 1 == len(path.days) or path.days[t + 1].month != day.month
-        if is_month_end and shift[t]:
+        month = months[t]
+        if (t + 1 == n or months[t + 1] != month) and shift[t]:
             month += 1
         value = abs(units) * cu * float(path.nav[t]) * (1 + noise[t])
-        sums = booked.setdefault(month, [0.0, 0.0])
-        sums[0 if units > 0 else 1] += value
-    last = _month_index(period_end)
-    return [tuple(round(v, 2) for v in booked.get(m, [0.0, 0.0])) for m in (last - 2, last - 1,
-                                                                           last)]
-
-
-def monthly_returns(path: FundPath, period_end: dt.date) -> list[float | None]:
-    """Total return (percent) for months 1-3: NAV in economic units plus distributions."""
-    ratio = np.ones(len(path.days))
+        booked.setdefault(month, [0.0, 0.0])[0 if units > 0 else 1] += value
+    ratio = np.ones(n)
     for k, split in path.split_days.items():
         ratio[k] = split.ratio
     cum = np.cumprod(ratio)
-    total = float(cum[-1])
     econ = path.nav * cum
-    wealth = econ.copy()
-    reinvest = 1.0
-    for t in range(len(path.days)):
-        div = path.dividends.get(t)
-        if div:
-            reinvest *= 1 + div * total / econ[t]
-        wealth[t] = econ[t] * reinvest
-    month_end: dict[int, float] = {}
-    for t, day in enumerate(path.days):
-        month_end[_month_index(day)] = float(wealth[t])
-    first = _month_index(path.days[0])
-    base = path.spec.start_price if not path.spec.launch else None
-    last = _month_index(period_end)
-    out: list[float | None] = []
-    for m in (last - 2, last - 1, last):
-        prev = month_end.get(m - 1) if m > first else base
-        out.append(None if prev is None or m not in month_end
-                   else round((month_end[m] / prev - 1) * 100, 4))
-    return out
+    factor = np.ones(n)
+    for k, amount in path.dividends.items():
+        factor[k] = 1 + amount * float(cum[-1]) / econ[k]
+    wealth = econ * np.cumprod(factor)
+    month_end = {m: float(w) for m, w in zip(months, wealth.tolist(), strict=True)}
+    return MonthlyHistory(
+        flows={m: (round(s, 2), round(r, 2)) for m, (s, r) in booked.items()},
+        wealth=month_end,
+        first_month=months[0],
+        base_wealth=None if path.spec.launch else path.spec.start_price,
+    )
 
 
 # -- wire formats ----------------------------------------------------------------------------
@@ -934,8 +944,9 @@ def put_edgar_payloads(archive: Archive, paths: dict[str, FundPath],
                     f"{BROWSE_URL}?action=getcompany&CIK={series_id(ticker)}", FETCHED_AT)
         payloads += 1
         entries = []
+        history = monthly_history(path)
         for filing in schedule:
-            body, summary = render_filing(path, filing)
+            body, summary = render_filing(path, filing, history)
             request = filing_request(filing.registrant.cik, filing.accession_number)
             archive.put(SOURCE, request, body, 200, filing.url, FETCHED_AT)
             payloads += 1
@@ -946,7 +957,8 @@ def put_edgar_payloads(archive: Archive, paths: dict[str, FundPath],
             "amended": {"ticker": AMENDED[0], "period_end": AMENDED[1].isoformat()}}
 
 
-def render_filing(path: FundPath, filing: Filing) -> tuple[bytes, dict[str, Any]]:
+def render_filing(path: FundPath, filing: Filing,
+                  history: MonthlyHistory | None = None) -> tuple[bytes, dict[str, Any]]:
     """The filing's XML and what it reports (for the manifest and tests)."""
     k = max(i for i, d in enumerate(path.days) if d <= filing.period_end)
     net_assets = round(float(path.shares[k]) * float(path.nav[k]), 2)
@@ -956,8 +968,9 @@ def render_filing(path: FundPath, filing: Filing) -> tuple[bytes, dict[str, Any]
         top = max(range(len(held)), key=lambda i: held[i].value_usd)  # the filed error
         held[top] = Position(held[top].security, held[top].balance * 2,
                              round(held[top].value_usd * 2, 2), held[top].units)
-    flows = monthly_flows(path, filing.period_end)
-    returns = monthly_returns(path, filing.period_end)
+    history = history or monthly_history(path)
+    flows = history.flows_for(filing.period_end)
+    returns = history.returns_for(filing.period_end)
     body = nport_xml(filing, path.spec, held, net_assets, flows, returns)
     summary = {
         "accession_number": filing.accession_number,

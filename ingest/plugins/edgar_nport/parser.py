@@ -599,7 +599,7 @@ def _holdings_frame(rows: list[list[Any]], first_line: int, accession_number: st
     """A chunk of raw rows as typed columns: numbers (strict: a value that is not a number
     is an error, "N/A" is null), Y/N flags, text with the "N/A" placeholder as null."""
     n = len(rows)
-    block = (pd.DataFrame(rows, dtype=object).to_numpy() if rows
+    block = (np.array(rows, dtype=object) if rows
              else np.empty((0, N_DATA), dtype=object))
     block[block == "N/A"] = None
     data: dict[str, np.ndarray] = {
@@ -619,21 +619,17 @@ def _holdings_frame(rows: list[list[Any]], first_line: int, accession_number: st
 
 
 def _floats(raw: np.ndarray, column: str, first_line: int) -> np.ndarray:
-    raw = np.array(raw)  # a contiguous copy the fallback may write into
-    try:
-        return np.asarray(pd.to_numeric(raw), dtype="float64")
-    except (ValueError, TypeError):
-        for i, value in enumerate(raw):
-            if value is None:
-                continue
+    out = np.full(len(raw), np.nan)
+    for i, value in enumerate(raw.tolist()):
+        if value is None:
+            continue
+        try:
+            out[i] = float(value)
+        except ValueError:
             text = value.strip()
             if text in ("", "N/A"):
-                raw[i] = None
                 continue
-            try:
-                raw[i] = float(text)
-            except ValueError:
-                raise MalformedPayload(
-                    f"holding {first_line + i}: {column} is not a number: {text[:40]!r}"
-                ) from None
-        return raw.astype("float64")
+            raise MalformedPayload(
+                f"holding {first_line + i}: {column} is not a number: {text[:40]!r}"
+            ) from None
+    return out

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     Each report against the series' previous report, security by security (the full
     outer join of the two reports' positions). Status:

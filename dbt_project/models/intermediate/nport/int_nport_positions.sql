@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     One row per report per security: the lines of one security in one report added up
     (a bond held in two lots, a security listed once long and once on loan). Descriptive
