@@ -508,10 +508,10 @@ def positions(spec: FundSpec, month: int, period_end: dt.date,
         else:
             par = max(round(weight * invested / (price / 100) / 1000) * 1000, 1000)
             out.append(Position(sec, float(par), round(par * price / 100, 2), "PA"))
-    cash = net_assets - sum(p.value_usd for p in out)
-    out.append(_cash_sweep(spec, cash))
     if prog.futures:
         out.extend(_futures(spec, prog.futures, month, period_end, net_assets))
+    # the cash sweep takes the rest, futures' variation margin included
+    out.append(_cash_sweep(spec, net_assets - sum(p.value_usd for p in out)))
     return out
 
 
@@ -568,7 +568,7 @@ def _futures(spec: FundSpec, kind: str, month: int, period_end: dt.date,
     out = []
     for (root, label), notional in zip(contracts, exposure, strict=True):
         name = f"{label} Future {calendar.month_abbr[expiry_month]} {expiry_year} (SAMPLE)"
-        unrealized = round(float(notional * rng.normal(0, 0.03)), 2)
+        unrealized = round(float(notional * rng.normal(0, 0.01)), 2)
         number = max(round(notional / 50_000), 1)
         sec = Security(key=-(zlib.crc32(name.encode()) % 10_000_000), kind="future", name=name,
                        title=f"{root.strip()}{code}{expiry_year % 10} Comdty", lei="N/A",

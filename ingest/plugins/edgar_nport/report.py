@@ -28,6 +28,8 @@ import duckdb
 from ingest.core.errors import EtfflowError
 
 LARGEST = 5
+COUNTS = ("total_positions", "holdings_added", "holdings_removed", "holdings_increased",
+          "holdings_decreased", "holdings_unchanged")
 FIGURES = ("accession_number", "period_end", "filing_date", "previous_period_end",
            "previous_filing_date", "net_assets_usd", "total_positions", "top10_weight",
            "turnover_rate", "holdings_added", "holdings_removed", "holdings_increased",
@@ -63,6 +65,8 @@ def latest_holdings_change(duckdb_path: Path, ticker: str) -> dict[str, Any]:
                                     else "public N-PORT reports landed for its series"),
         }
         out.update({name: _plain((change or {}).get(name)) for name in FIGURES})
+        for name in COUNTS:
+            out[name] = None if out[name] is None else int(out[name])
         out["largest_additions"] = _movers(con, change, "added") if change else None
         out["largest_deletions"] = _movers(con, change, "removed") if change else None
     if change is None and out["nport_status"] == "reports":
