@@ -145,7 +145,8 @@ computed as (
         bounded.ticker,
         bounded.as_of_date,
         bounded.flow_window,
-        sum(ours.net_flow_usd) as computed_net_flow_usd,
+        -- to the cent: a parallel sum of doubles is not bit-for-bit reproducible
+        round(sum(ours.net_flow_usd), 2) as computed_net_flow_usd,
         count(ours.as_of_date) as window_trading_days,
         count(ours.net_flow_usd) as days_with_computed_flow
     from bounded
