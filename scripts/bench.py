@@ -2,6 +2,7 @@
 
     python scripts/bench.py --flows [--etfs 4000 --years 10]   # warehouse build at universe scale
     python scripts/bench.py --flows --etfs 400 --years 2       # a quick smoke run
+    python scripts/bench.py --nport [--nport-holdings 100000]  # N-PORT parse vs naive
 
 Each section prints its figures and the targets they are held to; ``--json PATH`` also
 writes them to a file. Timings are wall-clock on this machine: run on an otherwise idle
@@ -173,6 +174,161 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
     return figures
 
 
+# -- nport: the streaming N-PORT parse against a naive full-tree parse ----------------------
+
+NPORT_WORKER = r'''
+import json, resource, sys, time
+method, path = sys.argv[1], sys.argv[2]
+import pandas as pd
+from lxml import etree
+from ingest.plugins.edgar_nport.parser import parse_nport
+body = open(path, "rb").read()
+NS = {"n": "http://www.sec.gov/edgar/nport"}
+
+def naive(fromstring):
+    """What public N-PORT code typically does: load the whole document, then look up each
+    field of each holding with a namespace map."""
+    root = fromstring(body.lstrip())
+    rows = []
+    for sec in root.iterfind(".//n:invstOrSec", NS):
+        isin = sec.find("n:identifiers/n:isin", NS)
+        ticker = sec.find("n:identifiers/n:ticker", NS)
+        deriv = sec.find("n:derivativeInfo/*", NS)
+        value = sec.findtext("n:valUSD", None, NS)
+        balance = sec.findtext("n:balance", None, NS)
+        pct = sec.findtext("n:pctVal", None, NS)
+        rows.append({
+            "name": sec.findtext("n:name", None, NS), "lei": sec.findtext("n:lei", None, NS),
+            "title": sec.findtext("n:title", None, NS),
+            "cusip": sec.findtext("n:cusip", None, NS),
+            "isin": isin.get("value") if isin is not None else None,
+            "ticker": ticker.get("value") if ticker is not None else None,
+            "balance": float(balance) if balance not in (None, "N/A") else None,
+            "units": sec.findtext("n:units", None, NS),
+            "currency": sec.findtext("n:curCd", None, NS),
+            "value_usd": float(value) if value not in (None, "N/A") else None,
+            "pct_of_net_assets": float(pct) if pct not in (None, "N/A") else None,
+            "payoff_profile": sec.findtext("n:payoffProfile", None, NS),
+            "asset_category": sec.findtext("n:assetCat", None, NS),
+            "issuer_category": sec.findtext("n:issuerCat", None, NS),
+            "country": sec.findtext("n:invCountry", None, NS),
+            "is_restricted": sec.findtext("n:isRestrictedSec", None, NS),
+            "fair_value_level": sec.findtext("n:fairValLevel", None, NS),
+            "debt_maturity_date": sec.findtext("n:debtSec/n:maturityDt", None, NS),
+            "debt_coupon_kind": sec.findtext("n:debtSec/n:couponKind", None, NS),
+            "debt_annualized_rate": sec.findtext("n:debtSec/n:annualizedRt", None, NS),
+            "derivative_category": deriv.get("derivCat") if deriv is not None else None,
+            "is_on_loan": sec.findtext("n:securityLending/n:isLoanByFund", None, NS),
+        })
+    return pd.DataFrame(rows)
+
+started = time.perf_counter()
+if method == "streaming":
+    holdings = len(parse_nport(body, "0009990001-24-000001").holdings)
+elif method == "naive_lxml":
+    holdings = len(naive(etree.fromstring))
+elif method == "naive_stdlib":
+    import xml.etree.ElementTree as ET
+    holdings = len(naive(ET.fromstring))
+elif method == "iterparse_only":  # the floor: lxml reading the file, nothing extracted
+    holdings = 0
+    for _, element in etree.iterparse(path, events=("end",), tag="{%s}invstOrSec" % NS["n"]):
+        holdings += 1
+        element.clear()
+elif method == "edgartools":
+    try:
+        from edgar.funds.reports import FundReport
+    except ImportError:
+        print(json.dumps({"skipped": "edgartools is not installed"}))
+        raise SystemExit(0)
+    holdings = len(FundReport.from_xml(body.decode()).investments)
+else:
+    holdings = 0  # "baseline": the interpreter, imports and the file in memory
+seconds = time.perf_counter() - started
+try:  # VmHWM: this process image's peak RSS (ru_maxrss would carry the forking parent's)
+    status = open("/proc/self/status").read()
+    peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+except (OSError, IndexError):
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "holdings": holdings, "peak_mb": peak_mb}))
+'''
+
+
+def _nport_bench_filing(path: Path, holdings: int) -> int:
+    """A synthetic NPORT-P with ``holdings`` investments: the sample world's equities
+    (shares), bonds with their debt section (par) and futures (derivative section), in
+    the proportions of a multi-asset fund. Returns the file size in bytes."""
+    import datetime as dt
+
+    from ingest.sample import edgar
+    from ingest.sample.world import fund_spec
+
+    pools = edgar.security_master()
+    securities = [s for pool in pools.values() for s in pool]
+    spec = fund_spec("AGG", None)
+    filing = edgar.Filing("BENCH", edgar.REGISTRANTS["ishares"], edgar.series_id("BENCH"),
+                          edgar.class_id("BENCH"), dt.date(2024, 6, 28), dt.date(2024, 7, 31),
+                          dt.date(2024, 8, 26), "0009990001-24-000001")
+    futures = edgar._futures(spec, "commodity", 10, dt.date(2023, 11, 30), 5e9)
+    positions = []
+    for i in range(holdings):
+        if i % 100 == 99:
+            positions.append(futures[i // 100 % len(futures)])
+            continue
+        sec = securities[i % len(securities)]
+        units = "NS" if sec.kind == "equity" else "PA"
+        positions.append(edgar.Position(sec, 1000.0 + i, 12345.67 + i, units))
+    body = edgar.nport_xml(filing, spec, positions, 5e9, [(1e6, 2e6)] * 3, [0.1, 0.2, None])
+    path.write_bytes(body)
+    return len(body)
+
+
+def _nport_worker(method: str, path: Path) -> dict[str, float]:
+    child = subprocess.run([sys.executable, "-c", NPORT_WORKER, method, str(path)],
+                           capture_output=True, text=True, cwd=PROJECT_ROOT)
+    if child.returncode != 0:
+        sys.stderr.write(child.stderr[-4000:])
+        raise SystemExit(f"bench: nport {method} failed")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def bench_nport(holdings: int, repeat: int) -> dict[str, float]:
+    """Parse a synthetic N-PORT filing with ``holdings`` investments: the streaming parser
+    against a naive full-tree parse (lxml and the standard library), each in a fresh
+    process (peak RSS includes the interpreter, imports and the file's bytes)."""
+    work = Path(tempfile.mkdtemp(prefix="etfflow-bench-nport-"))
+    try:
+        path = work / "primary_doc.xml"
+        size = _nport_bench_filing(path, holdings)
+        print(f"nport: {holdings:,} holdings, {size / 1e6:.1f} MB of XML")
+        figures: dict[str, float] = {"holdings": holdings, "xml_mb": round(size / 1e6, 1)}
+        baseline = _nport_worker("baseline", path)
+        figures["baseline_peak_mb"] = round(baseline["peak_mb"])
+        for method in ("streaming", "iterparse_only", "naive_lxml", "naive_stdlib",
+                       "edgartools"):
+            runs = [_nport_worker(method, path) for _ in range(repeat)]
+            if "skipped" in runs[0]:
+                print(f"  {method}: {runs[0]['skipped']}")
+                continue
+            best = min(runs, key=lambda r: r["seconds"])
+            if best["holdings"] != holdings:
+                raise SystemExit(f"bench: {method} read {best['holdings']} holdings")
+            figures[f"{method}_s"] = round(best["seconds"], 2)
+            figures[f"{method}_holdings_per_s"] = round(holdings / best["seconds"])
+            figures[f"{method}_peak_mb"] = round(max(r["peak_mb"] for r in runs))
+        figures["speedup_vs_naive_lxml"] = round(figures["naive_lxml_s"]
+                                                 / figures["streaming_s"], 1)
+        figures["speedup_vs_naive_stdlib"] = round(figures["naive_stdlib_s"]
+                                                   / figures["streaming_s"], 1)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _print(figures, {"streaming_peak_mb": 300})
+    for name, floor in (("streaming_holdings_per_s", 50_000), ("speedup_vs_naive_lxml", 3)):
+        verdict = "ok" if figures[name] >= floor else "MISSED"
+        print(f"  {name:28} {figures[name]:>12,}  (target >= {floor:,}: {verdict})")
+    return figures
+
+
 def _print(figures: dict[str, float], targets: dict[str, float]) -> None:
     for name, value in figures.items():
         target = targets.get(name)
@@ -183,6 +339,7 @@ def _print(figures: dict[str, float], targets: dict[str, float]) -> None:
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "flows": lambda args: bench_flows(args.etfs, args.years),
+    "nport": lambda args: bench_nport(args.nport_holdings, args.nport_repeat),
 }
 
 
@@ -193,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
                             help=(run.__doc__ or f"run the {name} benchmark"))
     parser.add_argument("--etfs", type=int, default=4000, help="flows: synthetic ETFs")
     parser.add_argument("--years", type=int, default=10, help="flows: years of trading days")
+    parser.add_argument("--nport-holdings", type=int, default=100_000,
+                        help="nport: holdings in the synthetic filing")
+    parser.add_argument("--nport-repeat", type=int, default=2,
+                        help="nport: runs per parser (the fastest is reported)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     chosen = [name for name in SECTIONS if getattr(args, name)] or list(SECTIONS)

@@ -118,6 +118,10 @@ DATA_COLUMNS = tuple(HOLDING_COLUMNS)[2:]          # what a holding element prov
 DATA_INDEX = {name: i for i, name in enumerate(DATA_COLUMNS)}
 N_DATA = len(DATA_COLUMNS)
 CHUNK_ROWS = 8192                                  # raw rows typed and compacted at a time
+CODED = frozenset({"units", "currency", "payoff_profile", "asset_category", "issuer_category",
+                   "country", "other_country", "fair_value_level", "debt_coupon_kind",
+                   "repo_category", "derivative_category", "derivative_currency",
+                   "option_put_or_call", "option_written_or_purchased", "lei"})
 
 # Direct children of invstOrSec whose text is a column.
 _TEXT_CHILDREN = {
@@ -303,6 +307,8 @@ def _events(source: BinaryIO) -> Iterator[tuple[str, etree._Element]]:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        remove_blank_text=True,  # filings are pretty-printed: no whitespace-only nodes
+        collect_ids=False,
     )
 
 
@@ -370,9 +376,11 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
         name = etree.QName(root).text if root is not None else "none"
         raise MalformedPayload(f"not an N-PORT document: root element is {name}")
     frames.append(_holdings_frame(rows, landed + 1, accession_number))
+    del rows
+    # join the chunks column by column, releasing each chunk's column as it is copied
     holdings = pd.DataFrame(
-        {name: frames[0][name] if len(frames) == 1 else np.concatenate([f[name] for f in frames])
-         for name in HOLDING_COLUMNS}
+        {name: np.concatenate([f.pop(name) for f in frames]) for name in HOLDING_COLUMNS},
+        copy=False,
     )
     return _assemble(accession_number, header, general, fund, flows, returns, holdings)
 
@@ -613,9 +621,19 @@ def _holdings_frame(rows: list[list[Any]], first_line: int, accession_number: st
             data[name] = _floats(column, name, first_line)
         elif kind == "BOOLEAN":
             data[name] = np.array([_YES_NO.get(v) for v in column], dtype=object)
+        elif name in CODED:
+            data[name] = _shared(column)
         else:
             data[name] = np.ascontiguousarray(column)
     return data
+
+
+def _shared(column: np.ndarray) -> np.ndarray:
+    """Codes repeated on every line (units, currency, categories, country) as one string
+    object per distinct value instead of one per holding: a large filing's memory."""
+    seen: dict[str, str] = {}
+    return np.array([seen.setdefault(v, v) if v is not None else None for v in column],
+                    dtype=object)
 
 
 def _floats(raw: np.ndarray, column: str, first_line: int) -> np.ndarray:
