@@ -14,7 +14,8 @@ from ingest.cli import main
 from ingest.sample.world import SNAPSHOT_HISTORY_DAYS
 
 MARTS = ("dim_etf", "fct_etf_daily", "dim_etf_history", "fct_flow_source_comparison",
-         "agg_market_flows_quarterly")
+         "agg_market_flows_quarterly", "fct_nport_monthly_flows", "fct_holdings_changes",
+         "fct_holding_position_changes", "agg_holdings_allocation", "dim_etf_nport")
 
 
 def mart_digests(path: Path) -> dict[str, tuple[int, str]]:
@@ -64,6 +65,17 @@ def test_demo_builds_offline_and_is_deterministic(tmp_path: Path) -> None:
         (discovered,) = con.execute("select count(*) from dim_etf where not in_seed_universe"
                                     ).fetchone()
         assert discovered > 0
+        # N-PORT: holdings changes and B.6 flows for the filers; the rest say why not
+        for relation in ("fct_holdings_changes", "fct_nport_monthly_flows",
+                         "fct_holding_position_changes", "agg_holdings_allocation"):
+            (n,) = con.execute(f"select count(*) from {relation}").fetchone()
+            assert n > 0, relation
+        assert con.execute("select nport_status, reports_landed from dim_etf_nport "
+                           "where ticker in ('GLD', 'SPY')").fetchall() == [
+            ("not_required", None)] * 2
+        (amended,) = con.execute("select count(*) from fct_holdings_changes "
+                                 "where ticker = 'XLK' and is_amendment").fetchone()
+        assert amended == 1
 
     second = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "b")])
     assert second.exit_code == 0, second.output
