@@ -428,19 +428,19 @@ class Program:
 SECTOR_FUND_TIERS = {"State Street": ("large",), "VanEck": ("large", "mid")}
 EQUAL_WEIGHT = frozenset({"KRE", "KBE", "XBI", "XOP", "RTH"})
 SPECIAL: dict[str, Program] = {
-    "VTI": Program(tuple(f"us:{s}" for s in SECTORS), 120, futures="equity"),
-    "VOO": Program(tuple(f"us:{s}" for s in SECTORS), 100, tiers=("large", "mid")),
-    "IVV": Program(tuple(f"us:{s}" for s in SECTORS), 100, tiers=("large", "mid"),
+    "VTI": Program(tuple(f"us:{s}" for s in SECTORS), 90, futures="equity"),
+    "VOO": Program(tuple(f"us:{s}" for s in SECTORS), 80, tiers=("large", "mid")),
+    "IVV": Program(tuple(f"us:{s}" for s in SECTORS), 80, tiers=("large", "mid"),
                    futures="equity"),
-    "IWM": Program(tuple(f"us:{s}" for s in SECTORS), 100, tiers=("small",), futures="equity"),
+    "IWM": Program(tuple(f"us:{s}" for s in SECTORS), 80, tiers=("small",), futures="equity"),
     "EEM": Program(("em",), 60),
     "VEA": Program(("intl",), 80),
     "IEFA": Program(("intl",), 80),
     "KXI": Program(("us:Consumer Staples", "intl"), 45),
     "SMH": Program(("us:Technology",), 25, tiers=("large", "mid")),
     "OIH": Program(("us:Energy",), 25, tiers=("large", "mid", "small")),
-    "AGG": Program(("treasury", "mbs", "corp_ig"), 100),
-    "BND": Program(("treasury", "mbs", "corp_ig"), 110),
+    "AGG": Program(("treasury", "mbs", "corp_ig"), 80),
+    "BND": Program(("treasury", "mbs", "corp_ig"), 90),
     "TLT": Program(("treasury",), 30, maturity_years=(20, 40)),
     "SHY": Program(("treasury",), 40, maturity_years=(0.5, 3)),
     "IEF": Program(("treasury",), 20, maturity_years=(7, 10)),
@@ -460,9 +460,9 @@ def program(spec: FundSpec) -> Program:
     if spec.sector:
         tiers = SECTOR_FUND_TIERS.get(spec.issuer, ("large", "mid", "small"))
         if spec.ticker in EQUAL_WEIGHT:
-            return Program((f"us:{spec.sector}",), 30, weighting="equal",
+            return Program((f"us:{spec.sector}",), 25, weighting="equal",
                            tiers=("mid", "small"))
-        return Program((f"us:{spec.sector}",), 25 if tiers == ("large",) else 35, tiers=tiers)
+        return Program((f"us:{spec.sector}",), 22 if tiers == ("large",) else 28, tiers=tiers)
     return Program(tuple(f"us:{s}" for s in SECTORS), 80)
 
 

@@ -25,6 +25,7 @@ Reading the form (SEC Form N-PORT and its XML technical specification):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -199,6 +200,7 @@ class NportDocument:
     monthly_flows: list[dict[str, Any]]
     monthly_returns: list[dict[str, Any]]
     holdings: pd.DataFrame
+    null_columns: tuple[str, ...] = ()  # holdings columns null on every line
 
 
 # -- small helpers -------------------------------------------------------------------------
@@ -378,11 +380,17 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
     frames.append(_holdings_frame(rows, landed + 1, accession_number))
     del rows
     # join the chunks column by column, releasing each chunk's column as it is copied
-    holdings = pd.DataFrame(
-        {name: np.concatenate([f.pop(name) for f in frames]) for name in HOLDING_COLUMNS},
-        copy=False,
-    )
-    return _assemble(accession_number, header, general, fund, flows, returns, holdings)
+    columns = {name: np.concatenate([f.pop(name) for f in frames]) for name in HOLDING_COLUMNS}
+    null_columns = tuple(name for name, values in columns.items() if _all_null(values))
+    holdings = pd.DataFrame(columns, copy=False)
+    document = _assemble(accession_number, header, general, fund, flows, returns, holdings)
+    return dataclasses.replace(document, null_columns=null_columns)
+
+
+def _all_null(values: np.ndarray) -> bool:
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).all())
+    return all(v is None for v in values.tolist())
 
 
 def _assemble(

@@ -21,9 +21,11 @@ totals as (
         security_key,
         count(*) as lines,
         min(line_number) as first_line_number,
-        sum(balance) as balance,
-        sum(value_usd) as value_usd,
-        sum(weight) as weight
+        -- rounded far below the filings' precision: sums are then identical run to run
+        -- whatever order parallel aggregation adds the lines in
+        round(sum(balance), 8) as balance,
+        round(sum(value_usd), 4) as value_usd,
+        round(sum(weight), 12) as weight
     from holdings
     group by accession_number, security_key
 

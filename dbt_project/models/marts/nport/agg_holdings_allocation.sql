@@ -61,8 +61,8 @@ allocation as (
         dimension,
         bucket,
         count(*) as positions,
-        sum(value_usd) as value_usd,
-        sum(weight) as weight
+        round(sum(value_usd), 4) as value_usd,
+        round(sum(weight), 10) as weight
     from by_dimension
     group by accession_number, dimension, bucket
 

@@ -55,8 +55,8 @@ portfolio as (
     select
         accession_number,
         count(*) as total_positions,
-        sum(case when size_rank <= 10 then weight end) as top10_weight,
-        sum(weight) as holdings_weight_sum
+        round(sum(case when size_rank <= 10 then weight end), 10) as top10_weight,
+        round(sum(weight), 10) as holdings_weight_sum
     from ranked_positions
     group by accession_number
 
@@ -71,7 +71,7 @@ changes as (
         sum(case when status = 'increased' then 1 else 0 end) as holdings_increased,
         sum(case when status = 'decreased' then 1 else 0 end) as holdings_decreased,
         sum(case when status = 'unchanged' then 1 else 0 end) as holdings_unchanged,
-        0.5 * sum(abs(weight_after - weight_before)) as turnover_rate
+        round(0.5 * sum(abs(weight_after - weight_before)), 10) as turnover_rate
     from position_changes
     group by accession_number
 
