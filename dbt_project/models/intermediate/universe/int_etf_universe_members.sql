@@ -4,9 +4,10 @@
     exchange-listed share class in the SEC's mutual fund and ETF ticker file
     (stg_sec__fund_classes, landed by the N-PORT plugin's fund_map stage). That file does
     not say which classes are ETFs; it lists mutual funds too. NASDAQ gives mutual fund
-    and money market share classes five-letter symbols ending in X, which no exchange-
-    listed fund uses, so those are left out and every other symbol is taken as an ETF
-    candidate (an ETF share class of a mutual fund counts as an ETF).
+    and money market share classes five-letter symbols ending in X, which exchange-listed
+    funds do not use, so symbols of five or more letters ending in X are left out and
+    every other symbol is taken as an ETF candidate (an ETF share class of a mutual fund
+    counts as an ETF). A heuristic: etfdb's listing confirms a candidate.
 
     listing_status follows etfdb's category listings: 'listed' when the ticker appears in
     the latest fetch of some category page, 'not_listed' when it was listed before but is
@@ -63,7 +64,7 @@ sec_candidates as (
         class_id,
         fetched_at
     from {{ ref('stg_sec__fund_classes') }}
-    where not ({{ dbt.length('ticker') }} = 5 and {{ dbt.right('ticker', 1) }} = 'X')
+    where not ({{ dbt.length('ticker') }} >= 5 and {{ dbt.right('ticker', 1) }} = 'X')
 
 ),
 
