@@ -113,7 +113,8 @@ def test_refresh_discovers_and_history_keeps_the_recategorisation(tmp_path: Path
     """Two etfdb fetches (mid-2024, end-2024) of the sample archive: KRE moves from
     Financials Equities to Regional Banks Equities. Snapshotting after each fetch gives KRE
     two versions whose boundary is the second fetch (data time), the others one; ETFs
-    that only category pages list are discovered."""
+    that only category pages list are discovered, and the SEC ticker file (replayed through
+    the N-PORT plugin) adds identifiers but none of its mutual fund classes."""
     from ingest.dbt import run_dbt
     from ingest.sample import build_sample_archive
     from ingest.sample import etfdb as sample_etfdb
@@ -135,10 +136,10 @@ def test_refresh_discovers_and_history_keeps_the_recategorisation(tmp_path: Path
     run_plugin(EtfdbPlugin(), pages, settings.with_overrides(replay_as_of=second_at))
     categories = [f"--category={slug}" for slug in second.extra["categories"]]
     out = CliRunner().invoke(main, ["--db", str(db), "--archive", str(archive), "universe",
-                                    "refresh", "--offline", "--no-sec", *categories])
+                                    "refresh", "--offline", *categories])
     assert out.exit_code == 0, out.output
     assert "etfdb categories: success" in out.output
-    assert "sec ticker file: skipped" in out.output
+    assert "sec ticker file: success" in out.output  # the N-PORT plugin's fund map, replayed
 
     with duckdb.connect(str(db)) as con:
         history = con.execute(
@@ -161,6 +162,16 @@ def test_refresh_discovers_and_history_keeps_the_recategorisation(tmp_path: Path
         assert {"IAT", "IJH", "VUG"} <= discovered
         (seeded,) = con.execute("select count(*) from dim_etf where in_seed_universe").fetchone()
         assert seeded == 64  # the whole seed is always in, fetched or not
+        kre = con.execute("select discovered_by, sec_series_id from dim_etf where ticker = 'KRE'"
+                          ).fetchone()
+        assert kre[0] == "seed,etfdb,sec" and kre[1].startswith("S")
+        mutual_funds = con.execute("select ticker from raw.sec_fund_classes "
+                                   "where ticker like '%X' and length(ticker) >= 5").fetchall()
+        assert mutual_funds  # the SEC file lists mutual fund classes too ...
+        (leaked,) = con.execute(
+            "select count(*) from dim_etf where ticker in (select ticker from "
+            "raw.sec_fund_classes where ticker like '%X' and length(ticker) >= 5)").fetchone()
+        assert leaked == 0  # ... which are not ETFs
     shown = CliRunner().invoke(main, ["--db", str(db), "universe", "show", "--source", "etfdb",
                                       "--plain"])
     assert "IAT" in shown.output.split(",") and "KRE" in shown.output.split(",")
