@@ -35,15 +35,9 @@ from ingest.sample import world  # noqa: E402
 FLOW_MODELS = "path:dbt_project/models/intermediate/flows path:dbt_project/models/marts/flows"
 # incremental flow models: (relation, date column, key columns)
 INCREMENTAL = (
-    ("int_etf_flows_daily", "as_of_date", ("ticker", "as_of_date")),
-    ("int_etf_flow_windows", "as_of_date", ("ticker", "as_of_date")),
     ("fct_etf_flows_daily", "as_of_date", ("ticker", "as_of_date")),
-    ("fct_etf_creation_redemption", "as_of_date", ("ticker", "as_of_date")),
-    ("fct_aum_changes", "period_end_date", ("ticker", "period", "period_start_date")),
-    ("fct_flow_price_divergence", "as_of_date", ("ticker", "as_of_date")),
+    ("fct_etf_flow_windows", "as_of_date", ("ticker", "as_of_date")),
     ("fct_basket_arbitrage", "as_of_date", ("ticker", "as_of_date")),
-    ("sig_flow_momentum", "as_of_date", ("ticker", "as_of_date")),
-    ("agg_top_flows", "as_of_date", ("ticker", "as_of_date", "flow_window")),
 )
 
 

@@ -1,7 +1,7 @@
 {#
     flows_basket_flows(members): aggregate fund windows into baskets. `members` is a
     relation or CTE with one row per fund per day per flow window (the columns of
-    int_etf_flow_windows_unpivoted) plus `basket`; returns one row per basket, day and
+    flows_unpivot_windows) plus `basket`; returns one row per basket, day and
     window with:
 
         net_flow_usd          sum of member window flows

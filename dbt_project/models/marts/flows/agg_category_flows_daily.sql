@@ -7,9 +7,15 @@
 
 with
 
+flow_windows as (
+
+    select * from {{ ref('fct_etf_flow_windows') }}
+
+),
+
 windows as (
 
-    select * from {{ ref('int_etf_flow_windows_unpivoted') }}
+    {{ flows_unpivot_windows('flow_windows', flow_windows=['1d', '5d', '20d']) }}
 
 ),
 

@@ -2,14 +2,20 @@
     One row per sector basket per trading day per flow window ('1d', '5d', '20d'): the
     seed's SectorFlow. Baskets are dim_etf.sector_basket (seeded in etf_universe);
     arithmetic in flows_basket_flows. A table: rebuilt in full each run (one pass over
-    int_etf_flow_windows_unpivoted, a few thousand rows out per year).
+    fct_etf_flow_windows (flows_unpivot_windows), a few thousand rows out per year).
 #}
 
 with
 
+flow_windows as (
+
+    select * from {{ ref('fct_etf_flow_windows') }}
+
+),
+
 windows as (
 
-    select * from {{ ref('int_etf_flow_windows_unpivoted') }}
+    {{ flows_unpivot_windows('flow_windows', flow_windows=['1d', '5d', '20d']) }}
 
 ),
 

@@ -5,26 +5,24 @@
     "top 20 bond inflows this week" is
         where flow_window = '5d' and category_group = 'bond' and as_of_date = <day>
           and inflow_rank_in_category <= 20
-    Incremental like fct_etf_flows_daily (a day's ranks depend on that day only).
+    A view: ranks are per day, so a query filtering as_of_date by value ranks only that
+    day (the filter reaches fct_etf_flow_windows through the partition).
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'as_of_date', 'flow_window'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='view') }}
 
-{%- set recompute_from = flows_recompute_from() %}
 
 with
 
+flow_windows as (
+
+    select * from {{ ref('fct_etf_flow_windows') }}
+
+),
+
 windows as (
 
-    select * from {{ ref('int_etf_flow_windows_unpivoted') }}
-    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
+    {{ flows_unpivot_windows('flow_windows') }}
 
 ),
 

@@ -5,25 +5,15 @@
         start_aum_usd + flow_effect_usd + market_effect_usd + distributions_usd
             + residual_usd = end_aum_usd
 
-    Daily components come from int_etf_flows_daily, where the identity is exact, so a
+    Daily components come from fct_etf_flows_daily, where the identity is exact, so a
     daily residual is rounding only. A month sums its days; its start is the AUM at the
     close before its first trading row and its end the AUM at its last trading row, so
     the residual is what days without a flow (missing share counts, a fund's first day)
-    leave unexplained. Incremental: rebuilds from the first day of the month containing
-    flows_recompute_from().
+    leave unexplained. A view over fct_etf_flows_daily: filters on ticker or period
+    reach its scan (month rows group by ticker and month).
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'period', 'period_start_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
-
-{%- set recompute_from = flows_recompute_from(column='period_end_date') %}
-{%- set month_from = recompute_from[:8] ~ '01' if recompute_from is not none else none %}
+{{ config(materialized='view') }}
 
 with
 
@@ -39,8 +29,7 @@ flows as (
         net_flow_usd,
         market_effect_usd,
         distributions_usd
-    from {{ ref('int_etf_flows_daily') }}
-    where 1 = 1 {{ flows_date_filter('as_of_date', month_from) }}
+    from {{ ref('fct_etf_flows_daily') }}
 
 ),
 
@@ -66,36 +55,38 @@ daily as (
 
 ),
 
-month_days as (
-
-    select
-        flows.*,
-        row_number() over (
-            partition by ticker, month_start order by as_of_date
-        ) as day_in_month,
-        row_number() over (
-            partition by ticker, month_start order by as_of_date desc
-        ) as days_to_month_end
-    from flows
-
-),
-
 monthly_sums as (
 
     select
         ticker,
         month_start,
+        min(as_of_date) as first_date,
         max(as_of_date) as period_end_date,
-        max(case when day_in_month = 1 then prev_as_of_date end) as start_date,
-        max(case when day_in_month = 1 then aum_start_usd end) as start_aum_usd,
-        max(case when days_to_month_end = 1 then aum_usd end) as end_aum_usd,
         round(sum(net_flow_usd), 2) as flow_effect_usd,
         round(sum(market_effect_usd), 2) as market_effect_usd,
         round(sum(distributions_usd), 2) as distributions_usd,
         count(*) as trading_days,
         count(net_flow_usd) as days_with_flow
-    from month_days
+    from flows
     group by ticker, month_start
+
+),
+
+month_ends as (
+
+    -- the month's start AUM is its first row's start, its end AUM its last row's end
+    select
+        monthly_sums.*,
+        first_day.prev_as_of_date as start_date,
+        first_day.aum_start_usd as start_aum_usd,
+        last_day.aum_usd as end_aum_usd
+    from monthly_sums
+    inner join flows as first_day
+        on monthly_sums.ticker = first_day.ticker
+        and monthly_sums.first_date = first_day.as_of_date
+    inner join flows as last_day
+        on monthly_sums.ticker = last_day.ticker
+        and monthly_sums.period_end_date = last_day.as_of_date
 
 ),
 
@@ -120,7 +111,7 @@ monthly as (
         ) as residual_usd,
         trading_days,
         days_with_flow
-    from monthly_sums
+    from month_ends
 
 ),
 

@@ -19,20 +19,16 @@
 
 {%- set recompute_from = flows_recompute_from() %}
 {%- set horizon = var('arbitrage_follow_through_days') | int %}
+{%- set premium_history = var('premium_zscore_history_days') | int %}
+{%- set input_from = flows_input_from(recompute_from, premium_history + 5) %}
+{%- set min_obs = var('flows_min_observations') %}
 
 with
 
-windows as (
-
-    select * from {{ ref('int_etf_flow_windows') }}
-    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
-
-),
-
 daily as (
 
-    select * from {{ ref('int_etf_flows_daily') }}
-    where nav_source = 'nav' {{ flows_date_filter('as_of_date', recompute_from) }}
+    select * from {{ ref('fct_etf_flows_daily') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', input_from) }}
 
 ),
 
@@ -47,8 +43,9 @@ follow_through as (
     select
         ticker,
         as_of_date,
+        close,
+        nav,
         premium_discount_bps,
-        premium_z,
         net_creation_units,
         sum(net_creation_units) over (
             partition by ticker order by as_of_date
@@ -66,25 +63,46 @@ follow_through as (
             partition by ticker order by as_of_date
             rows between 1 following and {{ horizon }} following
         ) as days_measured_next
-    from windows
+    from daily
+
+),
+
+nav_days as (
+
+    -- the premium's history counts NAV days only
+    select
+        follow_through.*,
+        avg(premium_discount_bps) over (
+            partition by ticker order by as_of_date
+            rows between {{ premium_history }} preceding and 1 preceding
+        ) as premium_hist_mean,
+        stddev_samp(premium_discount_bps) over (
+            partition by ticker order by as_of_date
+            rows between {{ premium_history }} preceding and 1 preceding
+        ) as premium_hist_sd,
+        count(premium_discount_bps) over (
+            partition by ticker order by as_of_date
+            rows between {{ premium_history }} preceding and 1 preceding
+        ) as premium_hist_days
+    from follow_through
+    where premium_discount_bps is not null
 
 ),
 
 banded as (
 
     select
-        follow_through.*,
-        daily.close,
-        daily.nav,
+        nav_days.*,
+        case
+            when premium_hist_days >= {{ min_obs }} and premium_hist_sd > 0
+                then (premium_discount_bps - premium_hist_mean) / premium_hist_sd
+        end as premium_z,
         funds.asset_class,
         {{ flows_cost_band_bps('funds.asset_class') }} as cost_band_bps
-    from follow_through
-    inner join daily
-        on follow_through.ticker = daily.ticker
-        and follow_through.as_of_date = daily.as_of_date
+    from nav_days
     left join funds
-        on follow_through.ticker = funds.ticker
-    where follow_through.premium_discount_bps is not null
+        on nav_days.ticker = funds.ticker
+    where 1 = 1 {{ flows_date_filter('nav_days.as_of_date', recompute_from) }}
 
 ),
 

@@ -1,9 +1,24 @@
 {#
-    One row per ticker per trading day: creations and redemptions in USD, the AUM
-    decomposition, units, premium/discount and activity. The arithmetic lives in
-    int_etf_flows_daily (see its header and the YAML); this mart publishes it.
-    Incremental: each run rebuilds the last var('flows_lookback_days') calendar days;
-    `--full-refresh` rebuilds everything (backfills).
+    One row per ticker per trading day: the daily flow arithmetic, computed once. Every
+    other flow mart builds on this table (and fct_etf_flow_windows).
+
+    With SO = shares outstanding at the close (lag-adjusted), P = nav (the reported NAV,
+    else the close), D = distribution per share going ex that day and r = the split ratio
+    going ex that day (1 when none), the previous trading row in today's units is
+    SO' = SO[t-1] * r and P' = P[t-1] / r, and
+
+        net_flow_usd      = (SO - SO') * P                  creations minus redemptions
+        market_effect_usd = SO' * (P + D - P')              return on the shares held at the start
+        distributions_usd = -SO' * D                        paid out of the fund on the ex-date
+        aum_usd - aum_start_usd = net_flow_usd + market_effect_usd + distributions_usd
+
+    exactly (aum_start_usd = SO' * P' = the previous row's aum_usd). A split rescales SO'
+    so it never shows as a flow. The first row of a ticker and rows where SO or SO' is
+    missing have null flows (flow_status says why), never a giant one.
+
+    Incremental: each run rebuilds the rows dated from flows_recompute_from() (the latest
+    date minus var('flows_lookback_days')) and reads 31 extra trading days for the
+    previous row and the 30-day volume average; `--full-refresh` rebuilds everything.
 #}
 
 {{
@@ -16,13 +31,105 @@
 }}
 
 {%- set recompute_from = flows_recompute_from() %}
+{%- set input_from = flows_input_from(recompute_from, 31) %}
+{%- set min_obs = var('flows_min_observations') %}
 
 with
 
+days as (
+
+    select * from {{ ref('int_etf_shares_lag_adjusted') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', input_from) }}
+
+),
+
+priced as (
+
+    select
+        ticker,
+        as_of_date,
+        close,
+        coalesce(nav, close) as nav,
+        case when nav is not null then 'nav' else 'close' end as nav_source,
+        volume,
+        dividend_per_share,
+        split_ratio,
+        coalesce(split_ratio, 1.0) as split_factor,
+        shares_outstanding,
+        shares_report_date,
+        shares_report_lag_days
+    from days
+
+),
+
+with_previous as (
+
+    select
+        priced.*,
+        lag(as_of_date) over (
+            partition by ticker order by as_of_date
+        ) as prev_as_of_date,
+        lag(close) over (
+            partition by ticker order by as_of_date
+        ) / split_factor as prev_close,
+        lag(nav) over (
+            partition by ticker order by as_of_date
+        ) / split_factor as prev_nav,
+        lag(shares_outstanding) over (
+            partition by ticker order by as_of_date
+        ) * split_factor as shares_outstanding_prev,
+        lag(shares_report_date) over (
+            partition by ticker order by as_of_date
+        ) as prev_shares_report_date,
+        avg(volume) over (
+            partition by ticker order by as_of_date
+            rows between 30 preceding and 1 preceding
+        ) as volume_avg_30d,
+        count(volume) over (
+            partition by ticker order by as_of_date
+            rows between 30 preceding and 1 preceding
+        ) as volume_days_30d
+    from priced
+
+),
+
+changes as (
+
+    select
+        with_previous.*,
+        case
+            when prev_as_of_date is null then 'first_day'
+            when shares_outstanding is null or shares_outstanding_prev is null then 'no_shares'
+            when shares_report_date = prev_shares_report_date then 'carried'
+            else 'reported'
+        end as flow_status,
+        case
+            when prev_as_of_date is not null
+                then shares_outstanding - shares_outstanding_prev
+        end as shares_outstanding_change,
+        case
+            when prev_as_of_date is not null
+                then shares_outstanding_prev * prev_nav
+        end as aum_start_usd,
+        cast({{ var('default_creation_unit_size') | int }} as bigint) as creation_unit_size,
+        true as creation_unit_size_assumed
+    from with_previous
+
+),
+
 flows as (
 
-    select * from {{ ref('int_etf_flows_daily') }}
-    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
+    select
+        changes.*,
+        shares_outstanding_change * nav as net_flow_usd,
+        case
+            when aum_start_usd > 0
+                then 100.0 * shares_outstanding_change * nav / aum_start_usd
+        end as flow_pct_aum,
+        case
+            when prev_close > 0 then 100.0 * (close / prev_close - 1)
+        end as price_change_1d_pct
+    from changes
 
 ),
 
@@ -33,56 +140,82 @@ final as (
         ----------  ids
         ticker,
         as_of_date,
+        prev_as_of_date,
 
         ----------  prices
         close,
         nav,
         nav_source,
+        dividend_per_share,
+        split_ratio,
 
         ----------  shares (today's units)
         shares_outstanding,
-        prev_shares_outstanding as shares_outstanding_prev,
-        split_ratio,
+        shares_outstanding_prev,
         shares_outstanding_change,
         shares_report_date,
         cast(shares_report_lag_days as integer) as shares_report_lag_days,
         flow_status,
 
-        ----------  flows and AUM
+        ----------  flows and the AUM decomposition
         net_flow_usd,
-        aum_usd,
+        shares_outstanding * nav as aum_usd,
         aum_start_usd,
         flow_pct_aum,
-        market_effect_usd,
-        distributions_usd,
+        shares_outstanding_prev * (nav + coalesce(dividend_per_share, 0) - prev_nav)
+            as market_effect_usd,
+        0.0 - shares_outstanding_prev * coalesce(dividend_per_share, 0) as distributions_usd,
 
-        ----------  creation units
-        cast(creation_unit_size as bigint) as creation_unit_size,
+        ----------  creation units (net only: gross creations and redemptions are not observed)
+        creation_unit_size,
         creation_unit_size_assumed,
-        creation_units,
-        redemption_units,
-        net_creation_units,
+        shares_outstanding_change / creation_unit_size as net_creation_units,
+        case
+            when shares_outstanding_change > 0 then shares_outstanding_change / creation_unit_size
+            when shares_outstanding_change <= 0 then 0.0
+        end as creation_units,
+        case
+            when shares_outstanding_change < 0 then -1.0 * shares_outstanding_change / creation_unit_size
+            when shares_outstanding_change >= 0 then 0.0
+        end as redemption_units,
 
-        ----------  premium / discount
-        premium_discount_bps,
+        ----------  premium / discount (only against a reported NAV)
+        case
+            when nav_source = 'nav' and nav > 0 then 10000.0 * (close - nav) / nav
+        end as premium_discount_bps,
 
-        ----------  activity and price
+        ----------  activity (not a flow) and price
         volume,
-        dollar_volume_usd,
-        volume_avg_ratio_30d,
+        volume * close as dollar_volume_usd,
+        case
+            when volume_days_30d >= {{ min_obs }} and volume_avg_30d > 0
+                then volume / volume_avg_30d
+        end as volume_avg_ratio_30d,
         price_change_1d_pct,
-        flow_price_divergence
+        case
+            when prev_close > 0
+                then 100.0 * ((close + coalesce(dividend_per_share, 0)) / prev_close - 1)
+        end as total_return_1d_pct,
+        case
+            when flow_pct_aum is null or price_change_1d_pct is null then null
+            when price_change_1d_pct < 0 then flow_pct_aum
+            when price_change_1d_pct > 0 then -1.0 * flow_pct_aum
+            else 0.0
+        end as flow_price_divergence
 
     from flows
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
 
 )
 
 select
     ticker,
     as_of_date,
+    prev_as_of_date,
     close,
     nav,
     nav_source,
+    dividend_per_share,
     shares_outstanding,
     shares_outstanding_prev,
     split_ratio,
@@ -106,5 +239,6 @@ select
     dollar_volume_usd,
     volume_avg_ratio_30d,
     price_change_1d_pct,
+    total_return_1d_pct,
     flow_price_divergence
 from final

@@ -1,27 +1,18 @@
 {#
     One row per ticker per trading day: the trailing 5- and 20-day flow (% of AUM) and
     total return, each as a z-score against the fund's own trailing history
-    (int_etf_flow_windows), their difference (divergence score) and a label
-    (flows_divergence_label). Incremental like fct_etf_flows_daily.
+    (fct_etf_flow_windows), their difference (divergence score) and a label
+    (flows_divergence_label). A view over fct_etf_flow_windows (nothing to store: a projection of it).
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='view') }}
 
-{%- set recompute_from = flows_recompute_from() %}
 
 with
 
 windows as (
 
-    select * from {{ ref('int_etf_flow_windows') }}
-    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
+    select * from {{ ref('fct_etf_flow_windows') }}
 
 ),
 

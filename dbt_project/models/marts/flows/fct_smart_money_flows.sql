@@ -1,9 +1,9 @@
 {#
     One row per smart-money event (ticker × trading day), as flagged in
-    int_etf_flow_windows: an institutional-size net creation or redemption (at least
+    fct_etf_flow_windows: an institutional-size net creation or redemption (at least
     var('smart_money_min_creation_units') creation units) whose daily flow is at least
-    var('smart_money_min_flow_z') standard deviations from the fund's trailing mean in
-    the flow's direction, going against the trailing 5-day return. With the fund's
+    var('smart_money_min_flow_z') standard deviations (of the daily flow % AUM) from the
+    fund's trailing mean in the flow's direction, going against the trailing 5-day return. With the fund's
     forward 5- and 20-day total returns so users can judge it. A table: forward returns
     change for 20 days after each event.
 #}
@@ -12,13 +12,13 @@ with
 
 windows as (
 
-    select * from {{ ref('int_etf_flow_windows') }}
+    select * from {{ ref('fct_etf_flow_windows') }}
 
 ),
 
 daily as (
 
-    select * from {{ ref('int_etf_flows_daily') }}
+    select * from {{ ref('fct_etf_flows_daily') }}
 
 ),
 
@@ -32,8 +32,8 @@ forward as (
         flow_pct_aum,
         aum_usd,
         flow_z,
-        flow_mean_hist_usd,
-        flow_sd_hist_usd,
+        flow_mean_hist_pct_aum,
+        flow_sd_hist_pct_aum,
         return_5d_pct,
         lead(return_5d_pct, 5) over (
             partition by ticker order by as_of_date
@@ -62,7 +62,7 @@ final as (
         ----------  the event
         case when events.net_flow_usd > 0 then 'creation' else 'redemption' end as direction,
         daily.net_creation_units,
-        cast(daily.creation_unit_size as bigint) as creation_unit_size,
+        daily.creation_unit_size,
         daily.creation_unit_size_assumed,
         daily.shares_outstanding_change,
         events.net_flow_usd,
@@ -71,8 +71,8 @@ final as (
 
         ----------  how unusual
         events.flow_z,
-        events.flow_mean_hist_usd,
-        events.flow_sd_hist_usd,
+        events.flow_mean_hist_pct_aum,
+        events.flow_sd_hist_pct_aum,
 
         ----------  against which move, and what followed
         events.return_5d_pct as return_prior_5d_pct,
@@ -102,8 +102,8 @@ select
     flow_pct_aum,
     aum_usd,
     flow_z,
-    flow_mean_hist_usd,
-    flow_sd_hist_usd,
+    flow_mean_hist_pct_aum,
+    flow_sd_hist_pct_aum,
     return_prior_5d_pct,
     forward_return_5d_pct,
     forward_return_20d_pct,

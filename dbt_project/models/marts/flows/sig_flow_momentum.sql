@@ -12,19 +12,11 @@
     flow_score >= signal_flow_score_threshold, SELL for an outflow likewise, else
     NEUTRAL. The reason names a divergence when the 5-day return moved against the flow
     by at least signal_divergence_price_pct. Deterministic: same inputs, same rows.
-    Incremental like fct_etf_flows_daily.
+    A view over fct_etf_flow_windows (nothing to store: a projection of it).
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='view') }}
 
-{%- set recompute_from = flows_recompute_from() %}
 {%- set per_z = var('signal_score_per_z') | float %}
 {%- set per_ratio = var('signal_volume_score_per_ratio') | float %}
 {%- set threshold = var('signal_flow_score_threshold') | float %}
@@ -34,8 +26,7 @@ with
 
 windows as (
 
-    select * from {{ ref('int_etf_flow_windows') }}
-    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
+    select * from {{ ref('fct_etf_flow_windows') }}
 
 ),
 
