@@ -213,8 +213,14 @@ def reconcile(con: duckdb.DuckDBPyConnection, ticker: str | None) -> Report:
 def reconcile_summary(con: duckdb.DuckDBPyConnection) -> Report:
     """How often our monthly sums land within 2% and 5% of the funds' own N-PORT figures."""
     _require(con, RECONCILIATION_SUMMARY)
-    columns, rows = _query(con, f"select * from {RECONCILIATION_SUMMARY}")
-    return Report("Reconciliation against N-PORT", columns, rows, {c: c for c in columns},
+    columns, rows = _query(con, f"""
+        select segment, tolerance_pct, comparable_fund_months, fund_months_within,
+               share_within_pct, first_month, last_month
+        from {RECONCILIATION_SUMMARY} order by segment = 'all' desc, segment, tolerance_pct""")
+    text = {"segment": "segment", "tolerance_pct": "within ±%",
+            "comparable_fund_months": "fund-months", "fund_months_within": "within",
+            "share_within_pct": "share %", "first_month": "from", "last_month": "to"}
+    return Report("Our monthly flows vs the funds' own N-PORT figures", columns, rows, text,
                   empty_reason="no N-PORT months to reconcile")
 
 
