@@ -147,3 +147,31 @@ def private_httpserver() -> Iterator[HTTPServer]:
     yield server
     if server.is_running():
         server.stop()
+
+
+@dataclass(frozen=True)
+class DemoBuild:
+    """One `etfflow demo` build shared by the whole session (it takes about a minute)."""
+
+    duckdb_path: Path
+    archive_dir: Path
+    manifest: dict
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    import json
+
+    from rich.console import Console
+
+    from ingest.demo import run_demo
+    from ingest.sample.world import MANIFEST
+
+    root = tmp_path_factory.mktemp("demo_build")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBT_TARGET_PATH", str(root / "target"))
+        mp.setenv("DBT_LOG_PATH", str(root / "logs"))
+        result = run_demo(root / "demo", Console(quiet=True))
+    archive = root / "demo" / "archive"
+    manifest = json.loads((archive / MANIFEST).read_text(encoding="utf-8"))
+    return DemoBuild(result.duckdb_path, archive, manifest)
