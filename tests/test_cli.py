@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import ingest.sample as sample_generator
 from ingest.cli import main
+from ingest.core.plugin import discover_plugins
 
 TICKERS = "SPY,XLK"
 
@@ -44,7 +45,8 @@ def test_unknown_plugin_is_one_error_line(tmp_path: Path) -> None:
     result = invoke(tmp_path, tmp_path / "archive", "ingest", "nosuch", "--offline")
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert lines == ["error: unknown plugin 'nosuch' (installed: yahoo)"]
+    installed = ", ".join(discover_plugins())
+    assert lines == [f"error: unknown plugin 'nosuch' (installed: {installed})"]
 
 
 def test_offline_miss_names_the_request(tmp_path: Path) -> None:
