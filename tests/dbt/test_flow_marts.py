@@ -38,6 +38,7 @@ INCREMENTAL = (
     ("fct_etf_flows_daily", "as_of_date", ("ticker", "as_of_date")),
     ("fct_etf_flow_windows", "as_of_date", ("ticker", "as_of_date")),
     ("fct_basket_arbitrage", "as_of_date", ("ticker", "as_of_date")),
+    ("fct_aum_changes", "period_end_date", ("ticker", "period", "period_start_date")),
 )
 
 

@@ -9,11 +9,21 @@
     daily residual is rounding only. A month sums its days; its start is the AUM at the
     close before its first trading row and its end the AUM at its last trading row, so
     the residual is what days without a flow (missing share counts, a fund's first day)
-    leave unexplained. A view over fct_etf_flows_daily: filters on ticker or period
-    reach its scan (month rows group by ticker and month).
+    leave unexplained. Incremental: each run rebuilds from the first day of the month
+    that contains flows_recompute_from().
 #}
 
-{{ config(materialized='view') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['ticker', 'period', 'period_start_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set recompute_from = flows_recompute_from(column='period_end_date') %}
+{%- set month_from = recompute_from[:8] ~ '01' if recompute_from is not none else none %}
 
 with
 
@@ -30,6 +40,7 @@ flows as (
         market_effect_usd,
         distributions_usd
     from {{ ref('fct_etf_flows_daily') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', month_from) }}
 
 ),
 
