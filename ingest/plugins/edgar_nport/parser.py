@@ -1,9 +1,10 @@
 """Streaming parser for Form N-PORT ``primary_doc.xml`` (NPORT-P and NPORT-P/A).
 
 One pass with ``lxml.etree.iterparse``: lxml filters events to the few elements we read
-(``headerData``, ``genInfo``, ``fundInfo``, each ``invstOrSec``) in C, each element is
-read once and then cleared together with its already-read siblings, so memory holds one
-holding at a time plus the output columns — flat for a 100,000-holding bond fund.
+(``headerData``, ``genInfo``, ``fundInfo``, each ``invstOrSec``) in C; each holding is
+read once into a row and cleared, and every CHUNK_ROWS holdings the cleared husks are
+dropped and the rows typed into compact columns. Memory is the document's bytes, one
+chunk of rows and the output columns — flat in the holding count, not a whole tree.
 
 Safety: entities are never resolved, DTDs never loaded, the network never touched
 (``resolve_entities=False, load_dtd=False, no_network=True``), and any document type
@@ -16,9 +17,10 @@ Reading the form (SEC Form N-PORT and its XML technical specification):
     ``repPdEnd`` (Item A.3.a) is the fund's fiscal year end, kept as ``fiscal_year_end``.
   * Items B.5 and B.6 report "each of the preceding three months": ``rtn1``/``mon1Flow``
     is the first month of that three-month period and ``rtn3``/``mon3Flow`` the third,
-    the month of ``repPdDate`` (the SEC's N-PORT data sets define MONTHLY_TOTAL_RETURN1 /
-    SALES_FLOW_MON1 as "the first month of the reporting period"). So month k covers the
-    calendar month ``repPdDate`` minus (3 - k) months; see ``flow_month``.
+    the month of ``repPdDate`` (the field descriptions of the SEC's Form N-PORT data sets:
+    MONTHLY_TOTAL_RETURN1 is the return "for the first month of the reporting period",
+    ..._MON3 the third). So month k covers the calendar month ``repPdDate`` minus (3 - k)
+    months; see ``flow_month``.
   * Values are reported as filed; "N/A" becomes null. Amounts keep their sign as filed
     (some filers report redemptions as negative numbers; staging normalises that).
 """
