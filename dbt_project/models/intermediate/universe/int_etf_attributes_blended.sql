@@ -23,6 +23,9 @@
     observation and use 1970-01-01.
 #}
 
+-- a table: the snapshot and the tests read it several times; computing it once is cheaper
+{{ config(materialized='table') }}
+
 with
 
 members as (

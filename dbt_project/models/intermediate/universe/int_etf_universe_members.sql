@@ -15,6 +15,9 @@
     a category we no longer walk), null when no category page ever listed it.
 #}
 
+-- a table: the snapshot and the tests read it several times; computing it once is cheaper
+{{ config(materialized='table') }}
+
 with
 
 seed as (
