@@ -16,7 +16,6 @@ from ingest.core.archive import Archive
 from ingest.core.plugin import PlanParams
 from ingest.plugins.yahoo import YahooPlugin
 from ingest.sample import edgar as sample_edgar
-from ingest.sample import edgar as sample_edgar
 from ingest.sample import etfdb as sample_etfdb
 from ingest.sample import fred as sample_fred
 from ingest.sample.world import (
@@ -98,8 +97,6 @@ def demo_runs(tickers: tuple[str, ...]) -> list[DemoRun]:
     others += [DemoRun("fred", p, at) for p, at in sample_fred.run_params()]
     others += [DemoRun("edgar_nport", p, FETCHED_AT)
                for p in sample_edgar.demo_runs(tickers, trading_days(DEMO_START, DEMO_END))]
-    others += [DemoRun("edgar_nport", p, FETCHED_AT)
-               for p in sample_edgar.demo_runs(tickers, trading_days(DEMO_START, DEMO_END))]
     return [DemoRun("yahoo", history, FETCHED_AT), *daily, *others]
 
 
@@ -151,8 +148,6 @@ def build_sample_archive(
     payloads += sample_fred.write_archive(archive, paths)
     edgar = sample_edgar.put_edgar_payloads(archive, paths, calendar)
     payloads += edgar["payload_count"]
-    edgar = sample_edgar.put_edgar_payloads(archive, paths, calendar)
-    payloads += edgar["payload_count"]
 
     if bad:
         bodies_bad = bad_ticker_bodies(bad)
@@ -183,7 +178,6 @@ def build_sample_archive(
         "tickers": chosen,
         "bad_tickers": [bad] if bad else [],
         "payload_count": payloads,
-        "edgar_nport": edgar,
         "edgar_nport": edgar,
         "default_creation_unit_size": DEFAULT_CREATION_UNIT,
         "splits": [
