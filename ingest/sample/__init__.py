@@ -198,6 +198,15 @@ def build_sample_archive(
              "flow_units": list(e.flow_units)}
             for p in paths.values() for e in p.injected
         ],
+        # scripted errors in the reported share counts (world.SHARE_ERRORS): each day
+        # whose reported count is wrong, with the reported and the true count
+        "injected_share_errors": [
+            {"ticker": e.ticker, "kind": e.kind, "note": e.note,
+             "days": [d.isoformat() for d in e.days],
+             "dates": [d.isoformat() for d in e.dates],
+             "reported": list(e.reported), "expected": list(e.expected)}
+            for p in paths.values() for e in p.share_errors
+        ],
         "snapshot_without_shares_outstanding": [
             t for t in SNAPSHOT_WITHOUT_SHARES_OUTSTANDING if t in funds
         ],

@@ -69,6 +69,18 @@ Wire formats (what Yahoo really sends, so parsers meet the real thing)
       values are ints. Reports are daily-ish: ~5% of trading days have none (never the
       first/last day, a split day or the launch day), and the funds in
       ``LAGGED_SHARE_REPORTS`` report the count as of the prior trading day.
+    * Share-count errors (``SHARE_ERRORS``), injected into the shares history only (the
+      true path, the quote snapshot's count and total assets, N-PORT and etfdb keep the
+      truth): fat-finger spikes that revert (some straddling a month end), x1000 /
+      /1000 unit mix-ups, offsets that are no multiple of the creation unit, counts
+      frozen for a week inside the NAV window (where total assets reveal the flows), and
+      both splits reported in pre-split units for a few days. Each starts on the first
+      day on or after its anchor where the day before, its days and the day after are all
+      report days (``_share_error_start``), so the places are fixed and the count is right
+      again the day after. The days whose reported count is wrong, with the wrong and the
+      true value, are in ``FundPath.share_errors`` and the manifest's
+      ``injected_share_errors``; together with ``LAGGED_SHARE_REPORTS`` (a one-day lag)
+      they are what the dbt share-count checks must find.
     * Optional bad ticker (``--include-bad-ticker ZZZZ``): chart and quoteSummary answer
       404 with Yahoo's error bodies; the timeseries answers 200 with meta and no data.
 """
@@ -219,6 +231,82 @@ FLOW_EPISODES: tuple[FlowEpisode, ...] = (
                 "institutional redemption into a rally"),
     FlowEpisode("GLD", "institutional", _D(2024, 10, 8), _D(2024, 11, 27), 0.025,
                 "institutional creation into a falling market"),
+)
+
+# Scripted errors in the *reported* share counts (the Yahoo shares history only; the true
+# path, the quote snapshot, N-PORT and every other source keep the truth), so the share-count
+# checks (dbt_project/models/intermediate/quality) have known places to find.
+SHARE_ERROR_KINDS = ("spike_revert", "stale", "not_unit_multiple", "split_unadjusted",
+                     "scale_error")
+
+
+@dataclass(frozen=True)
+class ShareError:
+    """An error in one fund's reported share counts, starting on the first eligible trading
+    day on or after ``anchor`` (see ``_share_error_start``) and lasting ``days`` trading
+    days, each of them a report day. ``size`` by kind: spike_revert, the fraction the
+    count is off by; scale_error, the factor (1000: units reported as thousands of units
+    the wrong way round, 0.001: thousands); not_unit_multiple, the offset as a fraction of
+    the creation unit; stale and split_unadjusted, unused (stale repeats the count of
+    the day before the error; split_unadjusted reports the count in pre-split units from
+    the split's ex-date on)."""
+
+    ticker: str
+    kind: str
+    anchor: dt.date
+    days: int
+    size: float
+    note: str
+
+
+@dataclass(frozen=True)
+class InjectedShareError:
+    """What a ``ShareError`` did: the days it touched, and on each day whose reported
+    count it made wrong, the reported (wrong) and the true count (same units)."""
+
+    ticker: str
+    kind: str
+    note: str
+    days: tuple[dt.date, ...]
+    dates: tuple[dt.date, ...]
+    reported: tuple[int, ...]
+    expected: tuple[int, ...]
+
+
+SHARE_ERRORS: tuple[ShareError, ...] = (
+    # fat-finger spikes that revert (three of them straddle a month end)
+    ShareError("QQQ", "spike_revert", _D(2023, 3, 6), 1, 0.35, "count 35% too high for a day"),
+    ShareError("VTI", "spike_revert", _D(2023, 6, 12), 1, -0.30, "count 30% too low for a day"),
+    ShareError("IVV", "spike_revert", _D(2023, 8, 31), 1, 0.50, "month-end count 50% too high"),
+    ShareError("XLV", "spike_revert", _D(2023, 11, 14), 2, 0.25, "count 25% too high, two days"),
+    ShareError("XLI", "spike_revert", _D(2024, 2, 29), 1, -0.40, "month-end count 40% too low"),
+    ShareError("JNK", "spike_revert", _D(2024, 5, 20), 1, 0.60, "count 60% too high for a day"),
+    ShareError("IEF", "spike_revert", _D(2024, 7, 31), 2, 0.45, "month-end count 45% too high"),
+    ShareError("SLV", "spike_revert", _D(2024, 11, 18), 1, -0.35, "count 35% too low for a day"),
+    ShareError("VEA", "spike_revert", _D(2024, 12, 5), 1, 0.30, "count 30% too high for a day"),
+    # units / thousands mix-ups
+    ShareError("MDY", "scale_error", _D(2023, 4, 17), 1, 1000.0, "count x1000 for a day"),
+    ShareError("VCIT", "scale_error", _D(2023, 9, 29), 2, 1000.0, "month-end count x1000"),
+    ShareError("XLY", "scale_error", _D(2024, 1, 10), 3, 0.001, "count in thousands, 3 days"),
+    ShareError("IBB", "scale_error", _D(2024, 4, 30), 1, 0.001, "month-end count in thousands"),
+    ShareError("XLU", "scale_error", _D(2024, 8, 5), 1, 1000.0, "count x1000 for a day"),
+    ShareError("DBC", "scale_error", _D(2024, 11, 6), 2, 0.001, "count in thousands, 2 days"),
+    # odd amounts that no creation or redemption could produce
+    ShareError("VNQ", "not_unit_multiple", _D(2023, 2, 14), 1, 0.23, "count off by 0.23 unit"),
+    ShareError("IAU", "not_unit_multiple", _D(2023, 7, 18), 1, -0.31, "count off by -0.31 unit"),
+    ShareError("BNDX", "not_unit_multiple", _D(2023, 12, 11), 2, 0.12, "off by 0.12 unit, 2 days"),
+    ShareError("KRE", "not_unit_multiple", _D(2024, 3, 5), 1, -0.44, "count off by -0.44 unit"),
+    ShareError("SHY", "not_unit_multiple", _D(2024, 6, 14), 1, 0.37, "count off by 0.37 unit"),
+    ShareError("XBI", "not_unit_multiple", _D(2024, 10, 22), 1, -0.18, "count off by -0.18 unit"),
+    # a vendor repeating an old count while the fund keeps creating (inside the NAV window,
+    # where total assets show the flows the stale count hides)
+    ShareError("QQQ", "stale", _D(2024, 10, 15), 6, 0.0, "count frozen for six days"),
+    ShareError("MDY", "stale", _D(2024, 11, 4), 5, 0.0, "count frozen for five days"),
+    ShareError("VHT", "stale", _D(2024, 11, 25), 6, 0.0, "count frozen for six days"),
+    ShareError("XLV", "stale", _D(2024, 12, 9), 7, 0.0, "count frozen for seven days"),
+    # the split's ex-date passes before the vendor rescales the count
+    ShareError("UNG", "split_unadjusted", _D(2024, 1, 24), 3, 0.0, "pre-split units for 3 days"),
+    ShareError("VGT", "split_unadjusted", _D(2024, 3, 18), 2, 0.0, "pre-split units for 2 days"),
 )
 
 # -- per-fund profile -----------------------------------------------------------------------------
@@ -521,6 +609,7 @@ class FundPath:
     reported_shares: np.ndarray   # the value reported on each report day
     previous_close: float
     injected: tuple[InjectedEvent, ...] = ()  # scripted episodes (FLOW_EPISODES)
+    share_errors: tuple[InjectedShareError, ...] = ()  # SHARE_ERRORS injected in reports
 
     def through(self, k: int) -> FundPath:
         """The path as known at the close of day ``k`` (what a snapshot that day shows)."""
@@ -626,12 +715,15 @@ def simulate(spec: FundSpec, calendar: list[dt.date], factors: dict[str, np.ndar
         reported = lagged[report_days]
     else:
         reported = shares[report_days]
+    reported, share_errors = inject_share_errors(spec, days, shares, units, split_days,
+                                                 report_days, reported)
 
     return FundPath(
         spec=spec, days=days, open=open_, high=high, low=low, close=close, adjclose=adjclose,
         volume=volume, nav=nav_actual, dividends=dividends, split_days=split_days,
         shares=shares, shares_before=shares_before, units=units, report_days=report_days,
         reported_shares=reported, previous_close=prev_close, injected=injected,
+        share_errors=share_errors,
     )
 
 
@@ -740,6 +832,80 @@ def _simulate_shares(
         so += u * cu
         units[t], shares[t] = u, so
     return before, shares, units, injected
+
+
+def _share_error_start(error: ShareError, days: list[dt.date], units: np.ndarray,
+                       split_days: dict[int, Split], reported_on: set[int]) -> int | None:
+    """First day index on or after the anchor where the error fits: the day before, its
+    ``days`` days and the day after (the count is right again) are all report days with
+    no split among them (split_unadjusted: the split's ex-date itself); stale runs need at
+    least two days of real creations or redemptions to hide."""
+    for k, day in enumerate(days):
+        if day < error.anchor or k < 1 or k + error.days >= len(days):
+            continue
+        span = range(k - 1, k + error.days + 1)
+        if not all(i in reported_on for i in span):
+            continue
+        if error.kind == "split_unadjusted":
+            if k in split_days:
+                return k
+            continue
+        if any(i in split_days for i in span):
+            continue
+        if error.kind == "stale" and np.count_nonzero(units[k:k + error.days]) < 2:
+            continue
+        return k
+    return None
+
+
+def inject_share_errors(
+    spec: FundSpec,
+    days: list[dt.date],
+    shares: np.ndarray,
+    units: np.ndarray,
+    split_days: dict[int, Split],
+    report_days: np.ndarray,
+    reported: np.ndarray,
+) -> tuple[np.ndarray, tuple[InjectedShareError, ...]]:
+    """The reported counts with this fund's ``SHARE_ERRORS`` applied, and what each did.
+    Only the reported series changes; ``shares`` (the truth) is read, never written."""
+    errors = [e for e in SHARE_ERRORS if e.ticker == spec.ticker]
+    if not errors:
+        return reported, ()
+    if spec.lagged_shares:
+        raise ValueError(f"{spec.ticker}: no share errors on a fund that reports late")
+    out = reported.copy()
+    position = {int(k): i for i, k in enumerate(report_days.tolist())}
+    injected = []
+    for error in errors:
+        k = _share_error_start(error, days, units, split_days, set(position))
+        if k is None:
+            raise ValueError(f"no place for {error} in {spec.ticker}'s history")
+        touched = range(k, k + error.days)
+        for t in touched:
+            true = int(shares[t])
+            if error.kind == "spike_revert":
+                value = int(round(true * (1 + error.size)))
+            elif error.kind == "scale_error":
+                value = int(round(true * error.size))
+            elif error.kind == "not_unit_multiple":
+                value = true + int(round(error.size * spec.creation_unit))
+            elif error.kind == "stale":
+                value = int(out[position[k - 1]])
+            elif error.kind == "split_unadjusted":
+                value = int(round(true / split_days[k].ratio))
+            else:
+                raise ValueError(f"unknown share error kind {error.kind!r}")
+            out[position[t]] = value
+        wrong = [t for t in touched if int(out[position[t]]) != int(shares[t])]
+        injected.append(InjectedShareError(
+            ticker=spec.ticker, kind=error.kind, note=error.note,
+            days=tuple(days[t] for t in touched),
+            dates=tuple(days[t] for t in wrong),
+            reported=tuple(int(out[position[t]]) for t in wrong),
+            expected=tuple(int(shares[t]) for t in wrong),
+        ))
+    return out, tuple(injected)
 
 
 def market_factors(n: int) -> dict[str, np.ndarray]:
