@@ -320,6 +320,8 @@ def test_incremental_run_rebuilds_what_a_full_build_built(
 
     copy = demo.tmp / "incremental" / demo.duckdb_path.name  # same name: same catalog
     copy.parent.mkdir(exist_ok=True)
+    with duckdb.connect(str(demo.duckdb_path)) as con:  # the last tables may be in the WAL
+        con.execute("checkpoint")
     shutil.copyfile(demo.duckdb_path, copy)
     with duckdb.connect(str(copy)) as con:
         (latest,) = con.execute("select max(as_of_date) from fct_etf_flows_daily").fetchone()

@@ -7,21 +7,24 @@
     delay: a count dated D is the close of the trading day L days before D. For such a
     fund the count for day t is the aligned count L trading rows later, divided by the
     ratios of splits going ex in between (so it is in day t's share units); the last L
-    days stay null until the reports arrive. L comes from var('shares_report_lags')
-    (flows_shares_report_lag) and is 0 for every fund not listed; a later lag detector
-    only has to supply the lag per fund here.
+    days stay null until the reports arrive. L is the fund's shares_report_lag_days from
+    int_shares_outstanding_checked: var('shares_report_lags') when the fund is listed
+    there, else the lag int_etf_shares_lag_detected finds (0 when none). The count is
+    that model's shares_outstanding_for_flows: the repaired count, or the raw one with
+    var('shares_repairs_enabled') false.
 
     Limitation: a lagged fund's count dated on a split's ex-date is taken as post-split
     by int_etf_days_aligned; for lag 0 funds that is right.
 #}
 
-{%- set max_lag = (flows_shares_report_lags().values() | list + [0]) | max %}
+{%- set max_lag = quality_max_shares_report_lag() %}
 
 with
 
 days as (
 
-    select * from {{ ref('int_etf_days_aligned') }}
+    -- int_etf_days_aligned with the share-count checks (models/intermediate/quality)
+    select * from {{ ref('int_shares_outstanding_checked') }}
 
 ),
 
@@ -29,7 +32,7 @@ report_lags as (
 
     select
         days.*,
-        {{ flows_shares_report_lag('ticker') }} as shares_report_lag_days
+        shares_outstanding_for_flows as shares_outstanding
     from days
 
 ),

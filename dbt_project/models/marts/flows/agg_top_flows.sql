@@ -32,6 +32,13 @@ funds as (
 
 ),
 
+trust as (
+
+    -- share-count quality (models/marts/quality): the window's lowest daily confidence
+    select * from {{ ref('fct_etf_flows_dual_method') }}
+
+),
+
 classified as (
 
     select
@@ -50,10 +57,19 @@ classified as (
         case
             when funds.seed_group in ('sector', 'sector_basket') then 'sector'
             else coalesce(funds.asset_class, 'unclassified')
-        end as category_group
+        end as category_group,
+        case windows.flow_window
+            when '1d' then trust.confidence
+            when '5d' then trust.confidence_5d
+            when '20d' then trust.confidence_20d
+            when 'ytd' then trust.confidence_ytd
+        end as confidence
     from windows
     left join funds
         on windows.ticker = funds.ticker
+    left join trust
+        on windows.ticker = trust.ticker
+        and windows.as_of_date = trust.as_of_date
 
 ),
 
@@ -96,5 +112,6 @@ select
     inflow_rank_overall,
     inflow_rank_in_category,
     outflow_rank_overall,
-    outflow_rank_in_category
+    outflow_rank_in_category,
+    confidence
 from ranked

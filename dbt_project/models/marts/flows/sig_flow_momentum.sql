@@ -36,6 +36,13 @@ funds as (
 
 ),
 
+trust as (
+
+    -- share-count quality (models/marts/quality): lowest daily confidence over 5 days
+    select * from {{ ref('fct_etf_flows_dual_method') }}
+
+),
+
 scored as (
 
     select
@@ -64,10 +71,14 @@ scored as (
         case
             when windows.volume_avg_ratio_30d is null then 0.0
             else least(100.0, {{ per_ratio }} * windows.volume_avg_ratio_30d)
-        end as volume_score
+        end as volume_score,
+        trust.confidence_5d as confidence
     from windows
     left join funds
         on windows.ticker = funds.ticker
+    left join trust
+        on windows.ticker = trust.ticker
+        and windows.as_of_date = trust.as_of_date
 
 ),
 
@@ -118,5 +129,6 @@ select
     flow_z_5d,
     return_5d_pct,
     return_z_5d,
-    volume_avg_ratio_30d
+    volume_avg_ratio_30d,
+    confidence
 from signals
