@@ -376,6 +376,17 @@ def reconcile(settings: Settings, ticker: str | None, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("ticker", required=False)
+@click.option("--days", default=30, show_default=True,
+              help="Recent trading days to show besides the flagged ones (with TICKER).")
+@FORMAT
+@click.pass_obj
+def quality(settings: Settings, ticker: str | None, days: int, fmt: str) -> None:
+    """Share-count checks: per fund, or one fund's flags and repaired series."""
+    _show(settings, fmt, reports.quality, ticker.upper() if ticker else None, days)
+
+
+@main.command()
 @click.argument("ticker")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")

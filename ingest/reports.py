@@ -88,20 +88,29 @@ def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
     """Daily creations/redemptions for one fund, most recent first (the seed's etf-flows)."""
     _require(con, "fct_etf_flows_daily")
     fund = _known_ticker(con, ticker)
-    columns, rows = _query(con, """
-        select as_of_date, close, nav, nav_source, shares_outstanding,
-               shares_outstanding_change, net_creation_units, net_flow_usd, flow_pct_aum,
-               aum_usd, premium_discount_bps, flow_status
-        from fct_etf_flows_daily where ticker = ?
-        order by as_of_date desc limit ?""", [ticker, days])
+    # share-count confidence (fct_etf_flows_dual_method), when the quality marts are built
+    trust = _relation_exists(con, DUAL_METHOD)
+    columns, rows = _query(con, f"""
+        select f.as_of_date, f.close, f.nav, f.nav_source, f.shares_outstanding,
+               f.shares_outstanding_change, f.net_creation_units, f.net_flow_usd,
+               f.flow_pct_aum, f.aum_usd, f.premium_discount_bps, f.flow_status,
+               {"q.confidence" if trust else "cast(null as varchar)"} as confidence
+        from fct_etf_flows_daily f
+        {f"left join {DUAL_METHOD} q using (ticker, as_of_date)" if trust else ""}
+        where f.ticker = ?
+        order by f.as_of_date desc limit ?""", [ticker, days])
     text = {"as_of_date": "date", "close": "close", "nav": "NAV", "nav_source": "NAV src",
             "shares_outstanding_change": "ΔSO", "net_creation_units": "units",
             "net_flow_usd": "flow $m", "flow_pct_aum": "flow %AUM", "aum_usd": "AUM $m",
-            "premium_discount_bps": "prem bps"}
+            "premium_discount_bps": "prem bps", "confidence": "conf"}
+    notes = ["net_flow = change in shares outstanding × NAV (creations − redemptions);"
+             " nav_source 'close' marks days without a published NAV"]
+    low = sum(1 for row in rows if row[-1] == "low")
+    if trust:
+        notes.append(f"conf: confidence in the day's share counts (high / medium / low); "
+                     f"{low} low-confidence day(s) shown — `etfflow quality {ticker}` says why")
     return Report(f"{ticker} — {fund['fund_name']}: daily flows (last {days} trading days)",
-                  columns, rows, text, notes=[
-                      "net_flow = change in shares outstanding × NAV (creations − redemptions);"
-                      " nav_source 'close' marks days without a published NAV"],
+                  columns, rows, text, notes=notes,
                   empty_reason=f"no flow rows for {ticker}")
 
 
@@ -183,6 +192,83 @@ def arbitrage(con: duckdb.DuckDBPyConnection, limit: int) -> Report:
                   "redemption within 1–3 days)", columns, rows, text,
                   notes=["follow-through % vs the base rate on all measured days"],
                   empty_reason="no NAV history yet (NAV comes from daily snapshots)")
+
+
+DUAL_METHOD = "fct_etf_flows_dual_method"
+FUND_QUALITY = "dq_fund_quality"
+RECONCILIATION_REPAIRS = "dq_nport_reconciliation_repairs"
+
+
+def quality(con: duckdb.DuckDBPyConnection, ticker: str | None, days: int) -> Report:
+    """Share-count checks: per fund (no ticker), or one fund's flagged days and its last
+    ``days`` days with the count as reported, the count used and both flow methods."""
+    for relation in (FUND_QUALITY, DUAL_METHOD):
+        _require(con, relation)
+    if ticker is None:
+        return _quality_summary(con)
+    fund = _known_ticker(con, ticker)
+    columns, rows = _query(con, f"""
+        with recent as (
+            select as_of_date from {DUAL_METHOD} where ticker = ?
+            order by as_of_date desc limit ?
+        )
+        select as_of_date, shares_outstanding_raw, shares_outstanding, anomaly_reasons,
+               repair_rule, shares_flow_raw_usd, shares_flow_usd, aum_flow_usd,
+               methods_concordant, best_estimate_flow_usd, method, quality_score, confidence
+        from {DUAL_METHOD}
+        where ticker = ? and (count_flagged or count_repaired
+                              or as_of_date in (select as_of_date from recent))
+        order by as_of_date desc""", [ticker, days, ticker])
+    text = {"as_of_date": "date", "shares_outstanding_raw": "SO reported",
+            "shares_outstanding": "SO used", "anomaly_reasons": "flags",
+            "repair_rule": "repair", "aum_flow_usd": "AUM $m",
+            "best_estimate_flow_usd": "flow $m", "method": "method", "confidence": "conf"}
+    (fund_row,) = _query(con, f"""
+        select quality_score, confidence, anomaly_days, repaired_days, shares_report_lag_days,
+               lag_source, creation_unit_size, creation_unit_size_source, concordance_pct
+        from {FUND_QUALITY} where ticker = ?""", [ticker])[1] or [(None,) * 9]
+    score, conf, anomalies, repaired, lag, lag_source, unit, unit_source, concord = fund_row
+    notes = [
+        f"quality score {_text('quality_score', score)} ({conf}); {anomalies} flagged and "
+        f"{repaired} repaired day(s); share-report lag {lag} trading day(s) ({lag_source}); "
+        f"creation unit {_text('creation_unit_size', unit)} ({unit_source}); methods agree "
+        f"on {_text('concordance_pct', concord)}% of the days with both",
+        "SO reported = the count as published; SO used = repaired and lag-adjusted (raw "
+        "values are never overwritten; every repair's rule is in dq_shares_outstanding_anomalies)",
+    ]
+    return Report(f"{ticker} — {fund['fund_name']}: share-count checks (flagged days and "
+                  f"the last {days} trading days)", columns, rows, text, notes=notes,
+                  empty_reason=f"no share counts for {ticker}")
+
+
+def _quality_summary(con: duckdb.DuckDBPyConnection) -> Report:
+    columns, rows = _query(con, f"""
+        select ticker, quality_score, confidence, anomaly_days, spike_revert_days,
+               stale_days, not_unit_multiple_days, split_unadjusted_days, scale_error_days,
+               repaired_days, shares_report_lag_days, lag_source, creation_unit_size,
+               creation_unit_size_source, concordance_pct, clean_days_pct
+        from {FUND_QUALITY}
+        order by quality_score nulls first, anomaly_days desc, ticker""")
+    text = {"ticker": "ticker", "quality_score": "score", "confidence": "conf",
+            "anomaly_days": "flagged", "repaired_days": "repaired",
+            "shares_report_lag_days": "lag", "lag_source": "lag src",
+            "concordance_pct": "agree %"}
+    notes = ["score: share of the last days with a trustworthy flow (counts unflagged, "
+             "shares- and AUM-based flows agreeing where both exist); `etfflow quality "
+             "TICKER` shows a fund's flags and repaired series"]
+    if _relation_exists(con, RECONCILIATION_REPAIRS):
+        (n, off2, on2, off5, on5) = con.execute(f"""
+            select count(*),
+                   100 * avg((abs(difference_raw_usd) <= 0.02 * abs(nport_net_flow_usd))::int),
+                   100 * avg((abs(difference_usd) <= 0.02 * abs(nport_net_flow_usd))::int),
+                   100 * avg((abs(difference_raw_usd) <= 0.05 * abs(nport_net_flow_usd))::int),
+                   100 * avg((abs(difference_usd) <= 0.05 * abs(nport_net_flow_usd))::int)
+            from {RECONCILIATION_REPAIRS} where is_comparable""").fetchone()
+        if n:
+            notes.append(f"N-PORT reconciliation, {n} comparable fund-months within 2% / 5%: "
+                         f"repairs off {off2:.1f}% / {off5:.1f}%, on {on2:.1f}% / {on5:.1f}%")
+    return Report("Share-count quality per fund (worst first)", columns, rows, text,
+                  notes=notes, empty_reason="no funds checked yet")
 
 
 RECONCILIATION = "fct_nport_flow_reconciliation"

@@ -3,6 +3,7 @@
     python scripts/bench.py --flows [--etfs 4000 --years 10]   # warehouse build at universe scale
     python scripts/bench.py --flows --etfs 400 --years 2       # a quick smoke run
     python scripts/bench.py --nport [--nport-holdings 100000]  # N-PORT parse vs naive
+    python scripts/bench.py --quality [--quality-dir DIR]      # share-count checks on the demo
 
 Each section prints its figures and the targets they are held to; ``--json PATH`` also
 writes them to a file. Timings are wall-clock on this machine: run on an otherwise idle
@@ -329,6 +330,70 @@ def bench_nport(holdings: int, repeat: int) -> dict[str, float]:
     return figures
 
 
+# -- quality: the share-count checks against the demo's injected errors ---------------------
+
+
+def bench_quality(demo_dir: Path | None) -> dict[str, float]:
+    """Build the demo (or read the one in ``demo_dir``), then score the share-count checks
+    against the errors the sample archive injected (recall per kind, false positives on
+    clean ETF-days) and compare the N-PORT reconciliation with repairs off and on."""
+    from rich.console import Console
+
+    from ingest.demo import run_demo
+    from ingest.sample.scoring import format_score, score_share_checks
+    from ingest.sample.world import MANIFEST
+
+    work = None
+    figures: dict[str, float] = {}
+    try:
+        if demo_dir is None:
+            work = Path(tempfile.mkdtemp(prefix="etfflow-bench-quality-"))
+            os.environ["DBT_TARGET_PATH"] = str(work / "target")
+            os.environ["DBT_LOG_PATH"] = str(work / "logs")
+            demo_dir = work / "demo"
+            built = run_demo(demo_dir, Console(quiet=True))
+            figures["demo_build_s"] = round(built.seconds, 1)
+        manifest = json.loads((demo_dir / "archive" / MANIFEST).read_text(encoding="utf-8"))
+        with duckdb.connect(str(demo_dir / "warehouse.duckdb"), read_only=True) as con:
+            score = score_share_checks(con, manifest)
+            reconciliation = con.execute("""
+                select count(*),
+                       100 * avg((abs(difference_raw_usd) <= 0.02 * abs(nport_net_flow_usd))::int),
+                       100 * avg((abs(difference_usd) <= 0.02 * abs(nport_net_flow_usd))::int),
+                       100 * avg((abs(difference_raw_usd) <= 0.05 * abs(nport_net_flow_usd))::int),
+                       100 * avg((abs(difference_usd) <= 0.05 * abs(nport_net_flow_usd))::int),
+                       sum(abs(difference_raw_usd)) / 1e6, sum(abs(difference_usd)) / 1e6
+                from dq_nport_reconciliation_repairs where is_comparable""").fetchone()
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    print("quality: share-count checks on the demo's injected errors")
+    for line in format_score(score):
+        print(f"  {line}")
+    for kind in score.kinds:
+        figures[f"{kind.kind}_recall_pct"] = round(kind.recall_pct, 2)
+    figures["clean_etf_days"] = score.clean_days
+    figures["false_positive_days"] = score.false_positive_days
+    figures["false_positive_pct"] = round(score.false_positive_pct, 4)
+    months, off2, on2, off5, on5, off_usd, on_usd = reconciliation
+    figures.update({
+        "nport_comparable_fund_months": months,
+        "nport_within_2pct_repairs_off": round(off2, 2),
+        "nport_within_2pct_repairs_on": round(on2, 2),
+        "nport_within_5pct_repairs_off": round(off5, 2),
+        "nport_within_5pct_repairs_on": round(on5, 2),
+        "nport_abs_difference_musd_repairs_off": round(off_usd, 1),
+        "nport_abs_difference_musd_repairs_on": round(on_usd, 1),
+    })
+    print(f"  N-PORT reconciliation ({months} comparable fund-months), repairs off -> on:")
+    print(f"    within 2%: {off2:.1f}% -> {on2:.1f}%   within 5%: {off5:.1f}% -> {on5:.1f}%   "
+          f"sum |difference|: {off_usd:,.1f} -> {on_usd:,.1f} USD m   "
+          f"(target: on >= off: {'ok' if on2 >= off2 and on5 >= off5 else 'MISSED'})")
+    if "demo_build_s" in figures:
+        print(f"  demo build {figures['demo_build_s']} s (target < 60 s on an idle machine)")
+    return figures
+
+
 def _print(figures: dict[str, float], targets: dict[str, float]) -> None:
     for name, value in figures.items():
         target = targets.get(name)
@@ -340,6 +405,7 @@ def _print(figures: dict[str, float], targets: dict[str, float]) -> None:
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "flows": lambda args: bench_flows(args.etfs, args.years),
     "nport": lambda args: bench_nport(args.nport_holdings, args.nport_repeat),
+    "quality": lambda args: bench_quality(args.quality_dir),
 }
 
 
@@ -354,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="nport: holdings in the synthetic filing")
     parser.add_argument("--nport-repeat", type=int, default=2,
                         help="nport: runs per parser (the fastest is reported)")
+    parser.add_argument("--quality-dir", type=Path,
+                        help="quality: score this existing demo directory (archive/ and "
+                             "warehouse.duckdb) instead of building one")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     chosen = [name for name in SECTIONS if getattr(args, name)] or list(SECTIONS)

@@ -15,7 +15,9 @@ from ingest.sample.world import SNAPSHOT_HISTORY_DAYS
 
 MARTS = ("dim_etf", "fct_etf_daily", "dim_etf_history", "fct_flow_source_comparison",
          "agg_market_flows_quarterly", "fct_nport_monthly_flows", "fct_holdings_changes",
-         "fct_holding_position_changes", "agg_holdings_allocation", "dim_etf_nport")
+         "fct_holding_position_changes", "agg_holdings_allocation", "dim_etf_nport",
+         "fct_etf_flows_dual_method", "dq_shares_outstanding_anomalies", "dq_fund_quality",
+         "dq_flow_quality_daily", "dq_nport_reconciliation_repairs")
 
 
 def mart_digests(path: Path) -> dict[str, tuple[int, str]]:
