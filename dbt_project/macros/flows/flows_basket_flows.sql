@@ -15,32 +15,32 @@
                               members with both
         aum_usd               sum of member AUM at the day's close
 
-    Sums are rounded to cents and ratios to 1e-6 so parallel aggregation is
-    deterministic.
+    Sums are exact (flows_exact_sum: values to 1e-4 USD, added as integers) and ratios
+    rounded to 1e-6, so parallel aggregation gives the same numbers on every run.
 #}
 {% macro flows_basket_flows(members) %}
     select
         basket,
         as_of_date,
         flow_window,
-        round(sum(flow_usd), 2) as net_flow_usd,
+        {{ flows_exact_sum('flow_usd') }} as net_flow_usd,
         count(*) as num_etfs,
-        round(avg(flow_pct_aum), 6) as avg_flow_pct_aum,
+        round({{ flows_exact_sum('flow_pct_aum', 9) }} / count(flow_pct_aum), 6) as avg_flow_pct_aum,
         round(
-            100.0 * sum(case when aum_start_usd > 0 then flow_usd end)
-            / nullif(sum(case when aum_start_usd > 0 then aum_start_usd end), 0),
+            100.0 * {{ flows_exact_sum('case when aum_start_usd > 0 then flow_usd end') }}
+            / nullif({{ flows_exact_sum('case when aum_start_usd > 0 then aum_start_usd end') }}, 0),
             6
         ) as aum_weighted_flow_pct,
-        round(sum(smart_money_flow_usd), 2) as smart_money_flow_usd,
+        {{ flows_exact_sum('smart_money_flow_usd') }} as smart_money_flow_usd,
         round(
-            sum(case when aum_start_usd > 0 and return_pct is not null then return_pct * aum_start_usd end)
-            / nullif(sum(case when aum_start_usd > 0 and return_pct is not null then aum_start_usd end), 0),
+            {{ flows_exact_sum('case when aum_start_usd > 0 and return_pct is not null then return_pct * aum_start_usd end', 2) }}
+            / nullif({{ flows_exact_sum('case when aum_start_usd > 0 and return_pct is not null then aum_start_usd end') }}, 0),
             6
         ) as price_momentum_pct,
-        round(sum(flow_prior_usd), 2) as prior_net_flow_usd,
-        round(sum(case when flow_prior_usd is not null then flow_usd - flow_prior_usd end), 2)
+        {{ flows_exact_sum('flow_prior_usd') }} as prior_net_flow_usd,
+        {{ flows_exact_sum('case when flow_prior_usd is not null then flow_usd - flow_prior_usd end') }}
             as flow_momentum_usd,
-        round(sum(aum_usd), 2) as aum_usd
+        {{ flows_exact_sum('aum_usd') }} as aum_usd
     from {{ members }}
     where flow_window in ('1d', '5d', '20d')
     group by basket, as_of_date, flow_window

@@ -20,8 +20,10 @@ per_fund as (
         min(as_of_date) as first_nav_date,
         max(as_of_date) as last_nav_date,
         count(*) as nav_days,
-        round(avg(premium_discount_bps), 6) as avg_premium_discount_bps,
-        round(avg(abs(premium_discount_bps)), 6) as avg_abs_premium_discount_bps,
+        round({{ flows_exact_sum('premium_discount_bps', 6) }} / count(premium_discount_bps), 6)
+            as avg_premium_discount_bps,
+        round({{ flows_exact_sum('abs(premium_discount_bps)', 6) }} / count(premium_discount_bps), 6)
+            as avg_abs_premium_discount_bps,
         max(cost_band_bps) as cost_band_bps,
         count(case when opportunity = 'create' then 1 end) as premium_days,
         count(case when opportunity = 'create' and follow_through is not null then 1 end)

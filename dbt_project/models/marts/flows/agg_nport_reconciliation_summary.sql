@@ -71,13 +71,14 @@ summary as (
         ) as fund_months_within,
         min(case when segmented.is_comparable then segmented.month_start end) as first_month,
         max(case when segmented.is_comparable then segmented.month_start end) as last_month,
-        round(avg(case when segmented.is_comparable then abs(segmented.difference_pct_aum) end), 6)
-            as mean_abs_difference_pct_aum,
-        round(sum(case when segmented.is_comparable then abs(segmented.difference_usd) end), 2)
+        round(
+            {{ flows_exact_sum('case when segmented.is_comparable then abs(segmented.difference_pct_aum) end', 9) }}
+            / nullif(count(case when segmented.is_comparable then segmented.difference_pct_aum end), 0),
+            6
+        ) as mean_abs_difference_pct_aum,
+        {{ flows_exact_sum('case when segmented.is_comparable then abs(segmented.difference_usd) end', 2) }}
             as total_abs_difference_usd,
-        round(sum(case when segmented.is_comparable then segmented.nport_sales_usd
-                       + coalesce(segmented.nport_reinvestments_usd, 0)
-                       + segmented.nport_redemptions_usd end), 2)
+        {{ flows_exact_sum('case when segmented.is_comparable then segmented.nport_sales_usd + coalesce(segmented.nport_reinvestments_usd, 0) + segmented.nport_redemptions_usd end', 2) }}
             as total_nport_gross_flow_usd
     from segmented
     cross join tolerances

@@ -6,7 +6,7 @@
             + residual_usd = end_aum_usd
 
     Daily components come from fct_etf_flows_daily, where the identity is exact, so a
-    daily residual is rounding only. A month sums its days; its start is the AUM at the
+    daily residual is rounding only. A month sums its days (exactly: flows_exact_sum); its start is the AUM at the
     close before its first trading row and its end the AUM at its last trading row, so
     the residual is what days without a flow (missing share counts, a fund's first day)
     leave unexplained. Incremental: each run rebuilds from the first day of the month
@@ -73,9 +73,9 @@ monthly_sums as (
         month_start,
         min(as_of_date) as first_date,
         max(as_of_date) as period_end_date,
-        round(sum(net_flow_usd), 2) as flow_effect_usd,
-        round(sum(market_effect_usd), 2) as market_effect_usd,
-        round(sum(distributions_usd), 2) as distributions_usd,
+        {{ flows_exact_sum('net_flow_usd') }} as flow_effect_usd,
+        {{ flows_exact_sum('market_effect_usd') }} as market_effect_usd,
+        {{ flows_exact_sum('distributions_usd') }} as distributions_usd,
         count(*) as trading_days,
         count(net_flow_usd) as days_with_flow
     from flows
@@ -118,7 +118,7 @@ monthly as (
             end_aum_usd - start_aum_usd
             - coalesce(flow_effect_usd, 0) - coalesce(market_effect_usd, 0)
             - coalesce(distributions_usd, 0),
-            2
+            4
         ) as residual_usd,
         trading_days,
         days_with_flow

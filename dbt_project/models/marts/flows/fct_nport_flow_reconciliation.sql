@@ -40,8 +40,8 @@ our_months as (
         fund_series.series_id,
         ticker_months.period_start_date as month_start,
         count(*) as tickers_priced,
-        sum(ticker_months.flow_effect_usd) as our_net_flow_usd,
-        sum(ticker_months.start_aum_usd) as start_aum_usd,
+        {{ flows_exact_sum('ticker_months.flow_effect_usd') }} as our_net_flow_usd,
+        {{ flows_exact_sum('ticker_months.start_aum_usd') }} as start_aum_usd,
         count(ticker_months.start_aum_usd) as tickers_with_start_aum,
         sum(ticker_months.trading_days) as trading_days,
         sum(ticker_months.days_with_flow) as days_with_flow
