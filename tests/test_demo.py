@@ -17,7 +17,12 @@ MARTS = ("dim_etf", "fct_etf_daily", "dim_etf_history", "fct_flow_source_compari
          "agg_market_flows_quarterly", "fct_nport_monthly_flows", "fct_holdings_changes",
          "fct_holding_position_changes", "agg_holdings_allocation", "dim_etf_nport",
          "fct_etf_flows_dual_method", "dq_shares_outstanding_anomalies", "dq_fund_quality",
-         "dq_flow_quality_daily", "dq_nport_reconciliation_repairs")
+         "dq_flow_quality_daily", "dq_nport_reconciliation_repairs",
+         # flow engine tables (its views are projections of these)
+         "fct_etf_flows_daily", "fct_etf_flow_windows", "fct_aum_changes",
+         "fct_smart_money_flows", "fct_basket_arbitrage", "agg_arbitrage_follow_through",
+         "agg_sector_flows_daily", "agg_category_flows_daily", "fct_nport_flow_reconciliation",
+         "agg_nport_reconciliation_summary")
 
 
 def mart_digests(path: Path) -> dict[str, tuple[int, str]]:
