@@ -74,7 +74,7 @@ with
 
 days as (
 
-    select * from {{ ref('int_etf_days_aligned') }}
+    select * from {{ ref('int_shares_outstanding_aligned') }}
 
 ),
 
@@ -98,19 +98,13 @@ aum_flows as (
 
 sequenced as (
 
+    -- narrow rows: window passes sort whole rows; the day's other columns join back at the end
     select
         days.ticker,
         days.as_of_date,
-        days.close,
-        days.volume,
-        days.dividend_per_share,
         days.split_ratio,
-        days.nav,
-        days.reported_total_assets_usd,
         days.shares_outstanding,
-        days.shares_outstanding_reported,
         days.shares_as_of_date,
-        days.shares_source,
         coalesce(lags.shares_report_lag_days, 0) as shares_report_lag_days,
         coalesce(lags.lag_source, 'default') as lag_source,
         units.creation_unit_size,
@@ -353,29 +347,16 @@ unit_checked_reports as (
 
 ),
 
-remainder_changes as (
-
-    select
-        unit_checked_reports.*,
-        case
-            when remainder = lag(remainder) over (
-                partition by ticker, effective_split_factor order by report_number
-            ) then 0
-            else 1
-        end as starts_island
-    from unit_checked_reports
-
-),
-
 remainder_islands as (
 
+    -- consecutive reports with one remainder share report_number - their rank among
+    -- the reports with that remainder (gaps left by episode rows only split an island)
     select
-        remainder_changes.*,
-        sum(starts_island) over (
-            partition by ticker, effective_split_factor order by report_number
-            rows between unbounded preceding and current row
-        ) as island_number
-    from remainder_changes
+        unit_checked_reports.*,
+        report_number - row_number() over (
+            partition by ticker, effective_split_factor, remainder order by report_number
+        ) as island_key
+    from unit_checked_reports
 
 ),
 
@@ -384,11 +365,12 @@ islands as (
     select
         ticker,
         effective_split_factor,
-        island_number,
-        min(remainder) as remainder,
+        remainder,
+        island_key,
+        min(report_number) as first_report_number,
         count(*) as reports
     from remainder_islands
-    group by ticker, effective_split_factor, island_number
+    group by ticker, effective_split_factor, remainder, island_key
 
 ),
 
@@ -397,10 +379,10 @@ islands_with_neighbours as (
     select
         islands.*,
         lag(remainder) over (
-            partition by ticker, effective_split_factor order by island_number
+            partition by ticker, effective_split_factor order by first_report_number
         ) as remainder_before,
         lead(remainder) over (
-            partition by ticker, effective_split_factor order by island_number
+            partition by ticker, effective_split_factor order by first_report_number
         ) as remainder_after
     from islands
 
@@ -424,7 +406,8 @@ unit_repairs as (
     inner join islands_with_neighbours
         on remainder_islands.ticker = islands_with_neighbours.ticker
         and remainder_islands.effective_split_factor = islands_with_neighbours.effective_split_factor
-        and remainder_islands.island_number = islands_with_neighbours.island_number
+        and remainder_islands.remainder = islands_with_neighbours.remainder
+        and remainder_islands.island_key = islands_with_neighbours.island_key
     where
         islands_with_neighbours.remainder_before = islands_with_neighbours.remainder_after
         and islands_with_neighbours.remainder <> islands_with_neighbours.remainder_before
@@ -466,6 +449,7 @@ report_results as (
     left join unit_repaired
         on reports.ticker = unit_repaired.ticker
         and reports.as_of_date = unit_repaired.as_of_date
+    where episode_repairs.ticker is not null or unit_repaired.ticker is not null
 
 ),
 
@@ -487,10 +471,35 @@ with_reports as (
 
 ),
 
+aum_days as (
+
+    -- stale needs total assets: only days with an AUM-based flow are examined (a run that
+    -- began before them counts from the first such day)
+    select
+        ticker,
+        as_of_date,
+        day_number,
+        is_report_day,
+        shares_as_of_date,
+        shares_normalized,
+        effective_split_factor,
+        unit_for_sizes,
+        episode_kind,
+        case
+            when abs(effective_aum_flow_usd) > effective_aum_noise_usd
+                and effective_nav > 0
+                then round(effective_aum_flow_usd / (effective_nav * unit_for_sizes), 0)
+            else 0
+        end as aum_implied_units
+    from with_reports
+    where effective_aum_flow_usd is not null
+
+),
+
 unchanged as (
 
     select
-        with_reports.*,
+        aum_days.*,
         case
             when shares_normalized is not null
                 and abs(
@@ -499,14 +508,8 @@ unchanged as (
                 ) * effective_split_factor < 0.5
                 then 0
             else 1
-        end as starts_run,
-        case
-            when abs(effective_aum_flow_usd) > effective_aum_noise_usd
-                and effective_nav > 0
-                then round(effective_aum_flow_usd / (effective_nav * unit_for_sizes), 0)
-            else 0
-        end as aum_implied_units
-    from with_reports
+        end as starts_run
+    from aum_days
 
 ),
 
@@ -583,14 +586,14 @@ stale_reports as (
 staled as (
 
     select
-        runs_accumulated.*,
+        with_reports.*,
         stale_reports.ticker is not null as is_stale,
         stale_reports.stale_repaired_normalized,
         stale_reports.stale_implied_normalized_change as aum_implied_normalized_change
-    from runs_accumulated
+    from with_reports
     left join stale_reports
-        on runs_accumulated.ticker = stale_reports.ticker
-        and runs_accumulated.shares_as_of_date = stale_reports.shares_as_of_date
+        on with_reports.ticker = stale_reports.ticker
+        and with_reports.shares_as_of_date = stale_reports.shares_as_of_date
 
 ),
 
@@ -623,22 +626,22 @@ final as (
 
     select
         ----------  ids
-        ticker,
-        as_of_date,
+        flagged.ticker,
+        flagged.as_of_date,
 
         ----------  the day (passed through for the flow engine)
-        close,
-        volume,
-        dividend_per_share,
-        split_ratio,
-        nav,
-        reported_total_assets_usd,
+        days.close,
+        days.volume,
+        days.dividend_per_share,
+        days.split_ratio,
+        days.nav,
+        days.reported_total_assets_usd,
 
         ----------  the count as reported (never changed)
-        shares_outstanding_reported,
-        shares_outstanding as shares_outstanding_raw,
-        shares_as_of_date,
-        shares_source,
+        days.shares_outstanding_reported,
+        flagged.shares_outstanding as shares_outstanding_raw,
+        flagged.shares_as_of_date,
+        days.shares_source,
         is_report_day,
 
         ----------  fund context
@@ -675,14 +678,17 @@ final as (
         ----------  repair
         repair_rule,
         round(repaired_unrounded, 0) as shares_outstanding_repaired,
-        coalesce(round(repaired_unrounded, 0) <> shares_outstanding, false) as is_repaired,
+        coalesce(round(repaired_unrounded, 0) <> flagged.shares_outstanding, false) as is_repaired,
         {% if var('shares_repairs_enabled') -%}
         round(repaired_unrounded, 0)
         {%- else -%}
-        shares_outstanding
+        flagged.shares_outstanding
         {%- endif %} as shares_outstanding_for_flows
 
     from flagged
+    inner join days
+        on flagged.ticker = days.ticker
+        and flagged.as_of_date = days.as_of_date
 
 )
 

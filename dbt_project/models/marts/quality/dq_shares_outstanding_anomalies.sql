@@ -4,7 +4,8 @@
     and after (repaired), the repair rule, the detection rule with its thresholds, and
     the count the flow engine used that day. Days carrying a flagged report are listed
     too. A fund with a share-report lag has a 'lagged' row on every day; its "after" is
-    the count of the close that day (int_etf_shares_lag_adjusted). A table.
+    the count of the close that day (the lag-adjusted count fct_etf_flows_daily uses).
+    A table.
 #}
 
 {{ config(materialized='table') }}
@@ -19,9 +20,11 @@ checked as (
 
 ),
 
-lag_adjusted as (
+flows as (
 
-    select * from {{ ref('int_etf_shares_lag_adjusted') }}
+    -- the count the flow engine used each day (repaired, lag-adjusted)
+    select ticker, as_of_date, shares_outstanding, shares_report_lag_days
+    from {{ ref('fct_etf_flows_daily') }}
 
 ),
 
@@ -40,14 +43,14 @@ anomalies as (
     union all
     {%- endfor %}
     select
-        lag_adjusted.ticker,
-        lag_adjusted.as_of_date,
+        flows.ticker,
+        flows.as_of_date,
         'lagged' as anomaly_kind,
         {{ quality_rule_text('lagged') }} as detection_rule,
         'shift_by_report_lag' as repair_rule,
-        lag_adjusted.shares_outstanding as shares_outstanding_after
-    from lag_adjusted
-    where lag_adjusted.shares_report_lag_days <> 0
+        flows.shares_outstanding as shares_outstanding_after
+    from flows
+    where flows.shares_report_lag_days <> 0
 
 ),
 
@@ -69,7 +72,7 @@ final as (
         anomalies.shares_outstanding_after,
         coalesce(anomalies.shares_outstanding_after <> checked.shares_outstanding_raw, false)
             as is_value_changed,
-        lag_adjusted.shares_outstanding as shares_outstanding_used,
+        flows.shares_outstanding as shares_outstanding_used,
 
         ----------  rules
         anomalies.detection_rule,
@@ -87,9 +90,9 @@ final as (
     inner join checked
         on anomalies.ticker = checked.ticker
         and anomalies.as_of_date = checked.as_of_date
-    left join lag_adjusted
-        on anomalies.ticker = lag_adjusted.ticker
-        and anomalies.as_of_date = lag_adjusted.as_of_date
+    left join flows
+        on anomalies.ticker = flows.ticker
+        and anomalies.as_of_date = flows.as_of_date
 
 )
 

@@ -143,7 +143,17 @@ estimated as (
             when methods_concordant then 'merged'
             when count_flagged or count_repaired then 'aum'
             else 'shares'
-        end as method,
+        end as method
+    from compared
+
+),
+
+trust_inputs as (
+
+    -- narrow rows for the trailing windows (a window pass sorts whole rows)
+    select
+        ticker,
+        as_of_date,
         case
             when shares_flow_usd is not null
                 and (methods_concordant is null or methods_concordant)
@@ -151,17 +161,21 @@ estimated as (
                 then 1
             else 0
         end as is_trustworthy,
-        case when flow_status <> 'first_day' then 1 else 0 end as is_scored
-    from compared
+        case when flow_status <> 'first_day' then 1 else 0 end as is_scored,
+        case
+            when method = 'aum' then aum_flow_usd is null
+            else shares_flow_usd is null
+        end as has_no_estimate,
+        coalesce(methods_concordant = false and method = 'shares', false) as disagrees_on_clean_count,
+        count_flagged or count_repaired or method = 'aum' as is_touched
+    from estimated
 
 ),
 
 scored as (
 
     select
-        estimated.*,
-        case when method = 'aum' then aum_flow_usd else shares_flow_usd end
-            as best_estimate_flow_usd,
+        trust_inputs.*,
         100.0 * sum(is_trustworthy) over (
             partition by ticker order by as_of_date
             rows between {{ score_days - 1 }} preceding and current row
@@ -169,19 +183,21 @@ scored as (
             partition by ticker order by as_of_date
             rows between {{ score_days - 1 }} preceding and current row
         ), 0) as quality_score
-    from estimated
+    from trust_inputs
 
 ),
 
 graded as (
 
     select
-        scored.*,
+        ticker,
+        as_of_date,
+        quality_score,
         case
-            when best_estimate_flow_usd is null then 2
-            when methods_concordant = false and method = 'shares' then 2
+            when has_no_estimate then 2
+            when disagrees_on_clean_count then 2
             when quality_score < {{ low_score }} then 2
-            when count_flagged or count_repaired or method = 'aum' then 1
+            when is_touched then 1
             when quality_score < {{ high_score }} then 1
             else 0
         end as severity
@@ -204,6 +220,24 @@ windowed as (
             rows between unbounded preceding and current row
         ) as severity_ytd
     from graded
+
+),
+
+joined as (
+
+    select
+        estimated.*,
+        case when estimated.method = 'aum' then estimated.aum_flow_usd else estimated.shares_flow_usd end
+            as best_estimate_flow_usd,
+        windowed.quality_score,
+        windowed.severity,
+        windowed.severity_5d,
+        windowed.severity_20d,
+        windowed.severity_ytd
+    from estimated
+    inner join windowed
+        on estimated.ticker = windowed.ticker
+        and estimated.as_of_date = windowed.as_of_date
 
 ),
 
@@ -250,7 +284,7 @@ final as (
             as {{ column | replace('severity', 'confidence') }}{{ ',' if not loop.last }}
         {% endfor %}
 
-    from windowed
+    from joined
 
 )
 
