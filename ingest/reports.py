@@ -44,7 +44,11 @@ class Report:
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     if not Path(path).exists():
         raise EtfflowError(f"no warehouse at {path}; run `etfflow demo` or `etfflow daily`")
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException:
+        # This process already holds it read-write (dbt in-process, e.g. right after a demo).
+        return duckdb.connect(str(path))
 
 
 def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:

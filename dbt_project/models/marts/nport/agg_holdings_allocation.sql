@@ -61,8 +61,9 @@ allocation as (
         dimension,
         bucket,
         count(*) as positions,
-        round(sum(value_usd), 4) as value_usd,
-        round(sum(weight), 10) as weight
+        -- exact decimal sums: float sums depend on thread order, so rebuilds would differ
+        cast(sum(cast(value_usd as decimal(38, 4))) as double) as value_usd,
+        cast(sum(cast(weight as decimal(38, 12))) as double) as weight
     from by_dimension
     group by accession_number, dimension, bucket
 
