@@ -1,8 +1,17 @@
 {#
-    flows_basket_flows(members): aggregate fund windows into baskets. `members` is a
-    relation or CTE with one row per fund per day per flow window (the columns of
-    flows_unpivot_windows) plus `basket`; returns one row per basket, day and
-    window with:
+    Basket aggregates (sector baskets, asset classes, categories) of member fund windows,
+    in three steps so the heavy pass over fund-days runs once per model:
+
+    flows_basket_members_scaled(members): one row per member fund, day and window (the
+    columns of flows_unpivot_windows plus any basket columns) with every amount turned
+    into an integer of 1e-4 USD (ratios 1e-9) — so sums are exact and the same on every
+    run, however threads combine them.
+
+    flows_basket_partial_sums(scaled, group_by): integer sums and counts by the basket
+    columns, day and window. Integer sums add up exactly, so a coarser level (asset class)
+    can be summed from a finer one (category) without going back to the fund-days.
+
+    flows_basket_flows(sums, basket): the published figures from the partial sums:
 
         net_flow_usd          sum of member window flows
         num_etfs              members with a known window flow
@@ -14,34 +23,85 @@
         flow_momentum_usd     this window's flow minus the preceding window's, over
                               members with both
         aum_usd               sum of member AUM at the day's close
-
-    Sums are exact (flows_exact_sum: values to 1e-4 USD, added as integers) and ratios
-    rounded to 1e-6, so parallel aggregation gives the same numbers on every run.
 #}
-{% macro flows_basket_flows(members) %}
+
+{% macro flows_basket_members_scaled(members, basket_columns) %}
     select
-        basket,
+        {%- for column in basket_columns %}
+        {{ column }},
+        {%- endfor %}
         as_of_date,
         flow_window,
-        {{ flows_exact_sum('flow_usd') }} as net_flow_usd,
-        count(*) as num_etfs,
-        round({{ flows_exact_sum('flow_pct_aum', 9) }} / count(flow_pct_aum), 6) as avg_flow_pct_aum,
-        round(
-            100.0 * {{ flows_exact_sum('case when aum_start_usd > 0 then flow_usd end') }}
-            / nullif({{ flows_exact_sum('case when aum_start_usd > 0 then aum_start_usd end') }}, 0),
-            6
-        ) as aum_weighted_flow_pct,
-        {{ flows_exact_sum('smart_money_flow_usd') }} as smart_money_flow_usd,
-        round(
-            {{ flows_exact_sum('case when aum_start_usd > 0 and return_pct is not null then return_pct * aum_start_usd end', 2) }}
-            / nullif({{ flows_exact_sum('case when aum_start_usd > 0 and return_pct is not null then aum_start_usd end') }}, 0),
-            6
-        ) as price_momentum_pct,
-        {{ flows_exact_sum('flow_prior_usd') }} as prior_net_flow_usd,
-        {{ flows_exact_sum('case when flow_prior_usd is not null then flow_usd - flow_prior_usd end') }}
-            as flow_momentum_usd,
-        {{ flows_exact_sum('aum_usd') }} as aum_usd
+        {{ flows_to_units('flow_usd') }} as flow_units,
+        {{ flows_to_units('flow_pct_aum', 9) }} as flow_pct_units,
+        case when flow_pct_aum is not null then 1 else 0 end as has_flow_pct,
+        {{ flows_to_units('case when aum_start_usd > 0 then flow_usd end') }} as weighted_flow_units,
+        {{ flows_to_units('case when aum_start_usd > 0 then aum_start_usd end') }} as start_aum_units,
+        {{ flows_to_units('smart_money_flow_usd') }} as smart_money_units,
+        {{ flows_to_units('case when aum_start_usd > 0 then return_pct * aum_start_usd end', 2) }}
+            as return_weight_units,
+        {{ flows_to_units('case when aum_start_usd > 0 and return_pct is not null then aum_start_usd end') }}
+            as return_aum_units,
+        {{ flows_to_units('flow_prior_usd') }} as prior_flow_units,
+        {{ flows_to_units('case when flow_prior_usd is not null then flow_usd - flow_prior_usd end') }}
+            as momentum_units,
+        {{ flows_to_units('aum_usd') }} as aum_units
     from {{ members }}
     where flow_window in ('1d', '5d', '20d')
-    group by basket, as_of_date, flow_window
 {% endmacro %}
+
+
+{% macro flows_basket_partial_sums(scaled, group_by) %}
+    select
+        {%- for column in group_by %}
+        {{ column }},
+        {%- endfor %}
+        as_of_date,
+        flow_window,
+        count(*) as num_etfs,
+        sum(flow_units) as flow_units,
+        sum(flow_pct_units) as flow_pct_units,
+        sum(has_flow_pct) as flow_pct_count,
+        sum(weighted_flow_units) as weighted_flow_units,
+        sum(start_aum_units) as start_aum_units,
+        sum(smart_money_units) as smart_money_units,
+        sum(return_weight_units) as return_weight_units,
+        sum(return_aum_units) as return_aum_units,
+        sum(prior_flow_units) as prior_flow_units,
+        sum(momentum_units) as momentum_units,
+        sum(aum_units) as aum_units
+    from {{ scaled }}
+    group by
+        {%- for column in group_by %}
+        {{ column }},
+        {%- endfor %}
+        as_of_date,
+        flow_window
+{% endmacro %}
+
+
+{% macro flows_basket_flows(sums, basket) %}
+    select
+        {{ basket }} as basket,
+        as_of_date,
+        flow_window,
+        cast(flow_units as double) / 10000 as net_flow_usd,
+        cast(num_etfs as bigint) as num_etfs,
+        round(cast(flow_pct_units as double) / 1e9 / nullif(flow_pct_count, 0), 6)
+            as avg_flow_pct_aum,
+        round(100.0 * cast(weighted_flow_units as double) / nullif(start_aum_units, 0), 6)
+            as aum_weighted_flow_pct,
+        cast(smart_money_units as double) / 10000 as smart_money_flow_usd,
+        round(cast(return_weight_units as double) / 100 / (cast(nullif(return_aum_units, 0) as double) / 10000), 6)
+            as price_momentum_pct,
+        cast(prior_flow_units as double) / 10000 as prior_net_flow_usd,
+        cast(momentum_units as double) / 10000 as flow_momentum_usd,
+        cast(aum_units as double) / 10000 as aum_usd
+    from {{ sums }}
+{% endmacro %}
+
+
+{#- An amount as an integer count of 10^-decimals units (rounded). -#}
+{% macro flows_to_units(expr, decimals=4) -%}
+    cast(round(({{ expr }}) * {{ 10 ** (decimals | int) }}, 0) as bigint)
+{%- endmacro %}

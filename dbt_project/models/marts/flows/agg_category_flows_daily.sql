@@ -25,37 +25,86 @@ funds as (
 
 ),
 
-by_asset_class as (
+members as (
 
     select
         windows.*,
-        coalesce(funds.asset_class, 'unclassified') as basket
+        coalesce(funds.asset_class, 'unclassified') as asset_class,
+        coalesce(funds.category, 'unclassified') as category
     from windows
     left join funds
         on windows.ticker = funds.ticker
 
 ),
 
-by_category as (
+scaled as (
+
+    {{ flows_basket_members_scaled('members', ['asset_class', 'category']) }}
+
+),
+
+category_sums as (
+
+    -- one pass over the fund-days; both levels add up these exact partial sums
+    {{ flows_basket_partial_sums('scaled', ['asset_class', 'category']) }}
+
+),
+
+asset_class_sums as (
 
     select
-        windows.*,
-        coalesce(funds.category, 'unclassified') as basket
-    from windows
-    left join funds
-        on windows.ticker = funds.ticker
+        asset_class,
+        as_of_date,
+        flow_window,
+        sum(num_etfs) as num_etfs,
+        sum(flow_units) as flow_units,
+        sum(flow_pct_units) as flow_pct_units,
+        sum(flow_pct_count) as flow_pct_count,
+        sum(weighted_flow_units) as weighted_flow_units,
+        sum(start_aum_units) as start_aum_units,
+        sum(smart_money_units) as smart_money_units,
+        sum(return_weight_units) as return_weight_units,
+        sum(return_aum_units) as return_aum_units,
+        sum(prior_flow_units) as prior_flow_units,
+        sum(momentum_units) as momentum_units,
+        sum(aum_units) as aum_units
+    from category_sums
+    group by asset_class, as_of_date, flow_window
+
+),
+
+category_level_sums as (
+
+    select
+        category,
+        as_of_date,
+        flow_window,
+        sum(num_etfs) as num_etfs,
+        sum(flow_units) as flow_units,
+        sum(flow_pct_units) as flow_pct_units,
+        sum(flow_pct_count) as flow_pct_count,
+        sum(weighted_flow_units) as weighted_flow_units,
+        sum(start_aum_units) as start_aum_units,
+        sum(smart_money_units) as smart_money_units,
+        sum(return_weight_units) as return_weight_units,
+        sum(return_aum_units) as return_aum_units,
+        sum(prior_flow_units) as prior_flow_units,
+        sum(momentum_units) as momentum_units,
+        sum(aum_units) as aum_units
+    from category_sums
+    group by category, as_of_date, flow_window
 
 ),
 
 asset_classes as (
 
-    {{ flows_basket_flows('by_asset_class') }}
+    {{ flows_basket_flows('asset_class_sums', 'asset_class') }}
 
 ),
 
 categories as (
 
-    {{ flows_basket_flows('by_category') }}
+    {{ flows_basket_flows('category_level_sums', 'category') }}
 
 ),
 

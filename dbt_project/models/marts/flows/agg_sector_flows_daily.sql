@@ -1,7 +1,7 @@
 {#
     One row per sector basket per trading day per flow window ('1d', '5d', '20d'): the
     seed's SectorFlow. Baskets are dim_etf.sector_basket (seeded in etf_universe);
-    arithmetic in flows_basket_flows. A table: rebuilt in full each run (one pass over
+    arithmetic in flows_basket_flows (exact sums). A table: rebuilt in full each run (one pass over
     fct_etf_flow_windows (flows_unpivot_windows), a few thousand rows out per year).
 #}
 
@@ -29,7 +29,7 @@ members as (
 
     select
         windows.*,
-        funds.sector_basket as basket
+        funds.sector_basket
     from windows
     inner join funds
         on windows.ticker = funds.ticker
@@ -37,9 +37,21 @@ members as (
 
 ),
 
+scaled as (
+
+    {{ flows_basket_members_scaled('members', ['sector_basket']) }}
+
+),
+
+sums as (
+
+    {{ flows_basket_partial_sums('scaled', ['sector_basket']) }}
+
+),
+
 baskets as (
 
-    {{ flows_basket_flows('members') }}
+    {{ flows_basket_flows('sums', 'sector_basket') }}
 
 ),
 
