@@ -28,7 +28,8 @@
     clean count, or when quality_score < var('quality_low_confidence_score'); 'medium'
     when a repair or flag touched this or the previous count, the AUM-based flow stands
     in, or quality_score < var('quality_high_confidence_score'); else 'high'. A
-    window's confidence (5d, 20d, ytd) is the lowest of its days. A table.
+    window's confidence (5d, 20d, ytd) is the lowest of its days (a ticker's first day
+    left out; a day without a flow counts as medium there). A table.
 #}
 
 {{ config(materialized='table') }}
@@ -200,7 +201,18 @@ graded as (
             when is_touched then 1
             when quality_score < {{ high_score }} then 1
             else 0
-        end as severity
+        end as severity,
+        -- windows: a ticker's first day (no flow can exist) is left out, a day without a
+        -- flow leaves the window incomplete (medium), not doubtful
+        case
+            when is_scored = 0 then null
+            when has_no_estimate then 1
+            when disagrees_on_clean_count then 2
+            when quality_score < {{ low_score }} then 2
+            when is_touched then 1
+            when quality_score < {{ high_score }} then 1
+            else 0
+        end as window_severity
     from scored
 
 ),
@@ -209,13 +221,13 @@ windowed as (
 
     select
         graded.*,
-        max(severity) over (
+        max(window_severity) over (
             partition by ticker order by as_of_date rows between 4 preceding and current row
         ) as severity_5d,
-        max(severity) over (
+        max(window_severity) over (
             partition by ticker order by as_of_date rows between 19 preceding and current row
         ) as severity_20d,
-        max(severity) over (
+        max(window_severity) over (
             partition by ticker, {{ dbt.date_trunc('year', 'as_of_date') }} order by as_of_date
             rows between unbounded preceding and current row
         ) as severity_ytd
@@ -280,7 +292,7 @@ final as (
         ----------  trust
         round(quality_score, 4) as quality_score,
         {% for column in ['severity', 'severity_5d', 'severity_20d', 'severity_ytd'] -%}
-        case {{ column }} when 0 then 'high' when 1 then 'medium' else 'low' end
+        case {{ column }} when 0 then 'high' when 1 then 'medium' when 2 then 'low' end
             as {{ column | replace('severity', 'confidence') }}{{ ',' if not loop.last }}
         {% endfor %}
 
