@@ -27,7 +27,7 @@ import duckdb
 
 from ingest.core.config import PROJECT_ROOT
 from ingest.core.landing import Warehouse
-from ingest.plugins.yahoo import YahooPlugin
+from ingest.dbt import ensure_raw_tables
 
 GiB = 1024**3
 
@@ -37,8 +37,8 @@ GiB = 1024**3
 def _synthetic_raw(path: Path, etfs: int, years: int) -> int:
     """Random-walk prices and creation-unit share changes for ``etfs`` synthetic tickers
     over ``years`` of weekdays, written straight into the raw tables (no archive)."""
+    ensure_raw_tables(path)  # every source's raw tables, so all staging models build
     with Warehouse(path) as wh:
-        wh.ensure_tables(YahooPlugin.tables)
         con = wh.con
         con.execute("select setseed(0.42)")
         con.execute(
@@ -66,7 +66,8 @@ def _synthetic_raw(path: Path, etfs: int, years: int) -> int:
                 (ticker, as_of_date, reported_at, shares_outstanding,
                  _run_id, _loaded_at, _source_url, _payload_sha256, _fetched_at)
             select ticker, as_of_date, as_of_date::timestamp,
-                   5000000 + 100000 * (t % 50) + sum(units_shares) over (
+                   -- a base far above the random walk's spread, so counts stay positive
+                   50000000 + 1000000 * (t % 50) + sum(units_shares) over (
                        partition by ticker order by n),
                    'bench', now(), 'bench', 'bench', timestamp '2025-01-01 22:00:00'
             from grid;
