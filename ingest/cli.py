@@ -21,7 +21,7 @@ from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
 from ingest.core.plugin import PlanParams, discover_plugins, load_plugin
 from ingest.core.runner import RunResult, run_plugin
-from ingest.dbt import run_dbt
+from ingest.dbt import DATA_BUILD, run_dbt
 from ingest.universe import seed_tickers, universe
 
 console = Console(stderr=False)
@@ -82,8 +82,10 @@ def _report_run(result: RunResult) -> None:
         err_console.print(f"  … and {len(result.errors) - 20} more (see `etfflow runs`)")
 
 
-def _build(settings: Settings, args: list[str]) -> None:
-    outcome = run_dbt(["build", *args], settings.duckdb_path)
+def _build(settings: Settings, args: list[str], *, daily: bool = False) -> None:
+    """`dbt build`; the daily one skips dbt unit tests and tests only the rebuilt days."""
+    outcome = run_dbt([*(DATA_BUILD if daily else ["build"]), *args], settings.duckdb_path,
+                      test_scope="recent" if daily else "all")
     if not outcome.success:
         raise EtfflowError("dbt build failed: " + ("; ".join(outcome.failures[:5]) or "see above"))
 
@@ -214,7 +216,9 @@ def build(settings: Settings, dbt_args: tuple[str, ...]) -> None:
 @click.pass_obj
 def daily(settings: Settings, lookback_days: int, tickers: str | None, offline: bool,
           skip_build: bool) -> None:
-    """The scheduled run: ingest the latest days from every daily source, then `dbt build`."""
+    """The scheduled run: ingest the latest days from every daily source, then `dbt build`:
+    incremental models rebuild their last days and data tests check those days (dbt unit
+    tests are left to the test suite; `etfflow build` tests everything)."""
     settings = settings.with_overrides(offline=offline or None)
     end = dt.date.today()
     params = PlanParams(_tickers(tickers), end - dt.timedelta(days=lookback_days), end)
@@ -225,7 +229,7 @@ def daily(settings: Settings, lookback_days: int, tickers: str | None, offline: 
     if any(r.status == "failed" for r in results):
         raise EtfflowError("ingest failed; not building (see `etfflow runs`)")
     if not skip_build:
-        _build(settings, [])
+        _build(settings, [], daily=True)
 
 
 @main.command()

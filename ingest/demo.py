@@ -20,7 +20,7 @@ from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
 from ingest.core.plugin import load_plugin
 from ingest.core.runner import RunResult, run_plugin
-from ingest.dbt import run_dbt
+from ingest.dbt import DATA_BUILD, run_dbt
 from ingest.sample import build_sample_archive, demo_runs
 from ingest.universe import seed_tickers
 
@@ -60,7 +60,7 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
             raise EtfflowError(f"demo ingest {outcome.status}: {'; '.join(outcome.errors[:3])}")
         result.runs.append(outcome)
     with console.status("dbt build…"):
-        built = run_dbt(["build"], duckdb_path, quiet=True)
+        built = run_dbt(DATA_BUILD, duckdb_path, quiet=True)
     if not built.success:
         raise EtfflowError("demo dbt build failed: " + "; ".join(built.failures[:5]))
     result.dbt_summary = built.summary()

@@ -27,7 +27,7 @@ import duckdb
 
 from ingest.core.config import PROJECT_ROOT
 from ingest.core.landing import Warehouse
-from ingest.dbt import ensure_raw_tables
+from ingest.dbt import DATA_BUILD, ensure_raw_tables
 
 GiB = 1024**3
 
@@ -123,13 +123,21 @@ def _timed_subprocess(args: list[str], env: dict[str, str]) -> tuple[float, floa
     return seconds, usage.ru_maxrss * 1024 / GiB  # ru_maxrss is KiB on Linux
 
 
-def _dbt(work: Path, db: Path, *extra: str) -> tuple[float, float]:
+def _dbt(work: Path, db: Path, args: list[str], test_scope: str = "all") -> tuple[float, float]:
+    """(seconds, peak GiB) of ``dbt <args>`` in a child process; prints the slowest nodes."""
     env = {**os.environ, "DO_NOT_TRACK": "1", "ETFFLOW_DUCKDB_PATH": str(db),
+           "ETFFLOW_DBT_TEST_SCOPE": test_scope,
            "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
     dbt = str(Path(sys.executable).with_name("dbt"))
-    return _timed_subprocess(
-        [dbt, "--quiet", "build", "--project-dir", str(PROJECT_ROOT), "--profiles-dir",
-         str(PROJECT_ROOT / "profiles"), *extra], env)
+    figures = _timed_subprocess(
+        [dbt, "--quiet", *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir",
+         str(PROJECT_ROOT / "profiles")], env)
+    nodes = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    slowest = sorted(nodes, key=lambda node: -node["execution_time"])[:5]
+    print(f"  dbt {' '.join(args)}: {figures[0]:.1f} s, {len(nodes)} nodes; slowest: "
+          + ", ".join(f"{n['unique_id'].split('.')[-1]} {n['execution_time']:.1f} s"
+                      for n in slowest))
+    return figures
 
 
 NAIVE_FLOWS = '''
@@ -155,9 +163,9 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
         generate_s = time.perf_counter() - started
         print(f"flows: {rows:,} ETF-days ({etfs:,} ETFs x {years} years) generated in "
               f"{generate_s:.1f} s")
-        full_s, full_gib = _dbt(work, db, "--full-refresh")
+        full_s, full_gib = _dbt(work, db, ["build", "--full-refresh"])
         _append_day(db)
-        daily_s, daily_gib = _dbt(work, db)
+        daily_s, daily_gib = _dbt(work, db, DATA_BUILD, "recent")  # as `etfflow daily`
         naive_s, naive_gib = _timed_subprocess([sys.executable, "-c", NAIVE_FLOWS, str(db)],
                                                dict(os.environ))
         figures = {

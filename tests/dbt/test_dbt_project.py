@@ -33,6 +33,7 @@ class Build:
     statuses: dict[str, str]  # node unique_id -> status
     failures: list[str]
     duckdb_path: Path
+    materialized: dict[str, str]  # model name -> materialization
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,9 @@ def dbt_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
     ]
     if result.exception is not None:
         failures.append(repr(result.exception))
-    yield Build(bool(result.success), statuses, failures, duckdb_path)
+    materialized = {n.node.name: n.node.config.materialized for n in nodes
+                    if n.node.resource_type == "model"}
+    yield Build(bool(result.success), statuses, failures, duckdb_path, materialized)
 
 
 def _contracts() -> dict[str, dict[str, str]]:
@@ -115,7 +118,7 @@ def test_mart_columns_match_contract(dbt_build: Build, mart: str) -> None:
             "where table_schema = 'main' and table_name = ?",
             [mart],
         ).fetchone()
-    assert table_type == "BASE TABLE"
+    assert table_type == ("VIEW" if dbt_build.materialized[mart] == "view" else "BASE TABLE")
     assert rows == list(_contracts()[mart].items())
 
 

@@ -32,13 +32,17 @@ from rich.console import Console  # noqa: E402
 from ingest.demo import run_demo  # noqa: E402
 from ingest.sample import world  # noqa: E402
 
-FLOW_MODELS = "path:dbt_project/models/intermediate/flows path:dbt_project/models/marts/flows"
-# incremental flow models: (relation, date column, key columns)
+# incremental models: (relation, date column, key columns)
 INCREMENTAL = (
+    ("int_etf_days_aligned", "as_of_date", ("ticker", "as_of_date")),
     ("fct_etf_flows_daily", "as_of_date", ("ticker", "as_of_date")),
     ("fct_etf_flow_windows", "as_of_date", ("ticker", "as_of_date")),
     ("fct_basket_arbitrage", "as_of_date", ("ticker", "as_of_date")),
     ("fct_aum_changes", "period_end_date", ("ticker", "period", "period_start_date")),
+    ("fct_etf_flows_dual_method", "as_of_date", ("ticker", "as_of_date")),
+    ("agg_category_flows_daily", "as_of_date", ("category_level", "category", "as_of_date",
+                                                "flow_window")),
+    ("agg_sector_flows_daily", "as_of_date", ("sector", "as_of_date", "flow_window")),
 )
 
 
@@ -301,6 +305,48 @@ def test_aum_changes_tie_out_across_grains(demo: Demo) -> None:
     assert residual_months <= len(demo.manifest["tickers"])
 
 
+def _copy_warehouse(demo: Demo, name: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the demo warehouse with its own dbt target and log paths."""
+    copy = demo.tmp / name / demo.duckdb_path.name  # same file name: same catalog name
+    copy.parent.mkdir(exist_ok=True)
+    with duckdb.connect(str(demo.duckdb_path)) as con:  # the last tables may be in the WAL
+        con.execute("checkpoint")
+    shutil.copyfile(demo.duckdb_path, copy)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(demo.tmp / f"target-{name}"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(demo.tmp / f"logs-{name}"))
+    monkeypatch.setenv("ETFFLOW_DUCKDB_PATH", str(copy))
+    return copy
+
+
+def test_daily_test_scope_checks_the_rebuilt_days_only(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With test_scope="recent" (`etfflow daily`), data tests read the days an incremental
+    run rebuilds: a duplicate row a year old passes, one in the last days fails; the full
+    scope catches both."""
+    from ingest.dbt import run_dbt
+
+    copy = _copy_warehouse(demo, "test-scope", monkeypatch)
+    unique_key_test = ["test", "--select",
+                       "fct_etf_flows_daily,test_name:unique_combination_of_columns"]
+
+    def duplicate(days_before_latest: int) -> None:
+        with duckdb.connect(str(copy)) as con:
+            con.execute("""
+                insert into fct_etf_flows_daily
+                select * from fct_etf_flows_daily
+                where ticker = 'SPY' and as_of_date = (
+                    select max(as_of_date) from fct_etf_flows_daily
+                    where as_of_date <= (select max(as_of_date) from int_etf_days_aligned)
+                                        - cast(? as integer))""", [days_before_latest])
+
+    duplicate(365)
+    assert run_dbt(unique_key_test, copy, quiet=True, test_scope="recent").success
+    assert not run_dbt(unique_key_test, copy, quiet=True, test_scope="all").success
+    duplicate(2)
+    assert not run_dbt(unique_key_test, copy, quiet=True, test_scope="recent").success
+
+
 def _table(con: duckdb.DuckDBPyConnection, relation: str, keys: tuple[str, ...]) -> list:
     return con.execute(f"select * from {relation} order by {', '.join(keys)}").fetchall()
 
@@ -314,25 +360,22 @@ def _same(a: object, b: object) -> bool:
 def test_incremental_run_rebuilds_what_a_full_build_built(
     demo: Demo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Drop the last 15 calendar days from every incremental flow model (as if they had
-    last run two weeks ago), run dbt incrementally: the rows come back as before."""
+    """Drop the last 15 calendar days from every incremental model (as if they had last
+    run two weeks ago), run them incrementally: the rows come back as before."""
     from ingest.dbt import run_dbt
 
-    copy = demo.tmp / "incremental" / demo.duckdb_path.name  # same name: same catalog
-    copy.parent.mkdir(exist_ok=True)
-    with duckdb.connect(str(demo.duckdb_path)) as con:  # the last tables may be in the WAL
-        con.execute("checkpoint")
-    shutil.copyfile(demo.duckdb_path, copy)
+    copy = _copy_warehouse(demo, "incremental", monkeypatch)
     with duckdb.connect(str(copy)) as con:
         (latest,) = con.execute("select max(as_of_date) from fct_etf_flows_daily").fetchone()
         cutoff = latest - world.dt.timedelta(days=15)
         for relation, column, _ in INCREMENTAL:
             con.execute(f"delete from {relation} where {column} > ?", [cutoff])
-    monkeypatch.setenv("DBT_TARGET_PATH", str(demo.tmp / "target-incremental"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(demo.tmp / "logs-incremental"))
-    monkeypatch.setenv("ETFFLOW_DUCKDB_PATH", str(copy))
-    outcome = run_dbt(["run", "--select", FLOW_MODELS], copy, quiet=True)
+    outcome = run_dbt(["run", "--select", "config.materialized:incremental"], copy, quiet=True)
     assert outcome.success, outcome.failures
+    manifest = json.loads((demo.tmp / "target-incremental" / "manifest.json").read_text())
+    incremental = {node["name"] for node in manifest["nodes"].values()
+                   if node["config"].get("materialized") == "incremental"}
+    assert incremental == {relation for relation, _, _ in INCREMENTAL}
     with duckdb.connect(str(demo.duckdb_path)) as full, \
             duckdb.connect(str(copy)) as incremental:
         for relation, _, keys in INCREMENTAL:

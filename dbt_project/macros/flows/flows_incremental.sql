@@ -6,7 +6,7 @@
 
     and reads enough earlier input for its trailing windows to be exact on those rows:
     `history_rows` trading days, converted to calendar days generously (7/5 plus ten
-    holidays), and with from_year_start never later than 1 January of recompute_from's
+    holidays) — or exactly `calendar_days` when given — and with from_year_start never later than 1 January of recompute_from's
     year (year-to-date figures start there). Both dates are rendered as literals at compile time so the
     filter reaches the scan. On a full build (or an empty model) both are none and the
     models read everything.
@@ -29,12 +29,14 @@
 {% endmacro %}
 
 
-{% macro flows_input_from(recompute_from, history_rows=0, from_year_start=false) %}
+{% macro flows_input_from(recompute_from, history_rows=0, from_year_start=false, calendar_days=none) %}
     {%- if recompute_from is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set start = modules.datetime.date.fromisoformat(recompute_from) -%}
-    {%- set calendar_days = ((history_rows | int) * 7 // 5) + 10 -%}
+    {%- if calendar_days is none -%}
+        {%- set calendar_days = ((history_rows | int) * 7 // 5) + 10 -%}
+    {%- endif -%}
     {%- set with_history = start - modules.datetime.timedelta(days=calendar_days) -%}
     {%- set year_start = modules.datetime.date(start.year, 1, 1) -%}
     {{ return(([with_history, year_start] | min if from_year_start else with_history) | string) }}

@@ -23,25 +23,51 @@
     before the day its payload was fetched (`fetched_at`, kept by the landing for every
     row, live or replayed from the archive). Shares,
     NAV and prices are then all in the units of their own day.
+
+    Incremental (the daily path): each run rebuilds the rows dated from
+    flows_recompute_from() and reads counts from var('shares_max_carry_days') before
+    that (older ones cannot apply); split events are read in full. A backfill that
+    re-lands older rows needs `--full-refresh`.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=['ticker', 'as_of_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set recompute_from = flows_recompute_from() %}
+{%- set counts_from = flows_input_from(recompute_from, calendar_days=var('shares_max_carry_days')) %}
 
 with
 
-prices as (
+all_prices as (
 
     select * from {{ ref('stg_yahoo__prices') }}
+
+),
+
+prices as (
+
+    select * from all_prices
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
 
 ),
 
 shares_history as (
 
     select * from {{ ref('stg_yahoo__shares_outstanding') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', counts_from) }}
 
 ),
 
 snapshots as (
 
     select * from {{ ref('stg_yahoo__fund_snapshots') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', counts_from) }}
 
 ),
 
@@ -130,7 +156,7 @@ split_events as (
         ticker,
         as_of_date as split_date,
         split_ratio
-    from prices
+    from all_prices
     where split_ratio is not null and split_ratio <> 1
 
 ),

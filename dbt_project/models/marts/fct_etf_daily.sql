@@ -1,3 +1,6 @@
+{#- A view: int_etf_days_aligned is the incremental table it publishes. -#}
+{{ config(materialized='view') }}
+
 with
 
 days as (

@@ -34,7 +34,7 @@ with
 
 days as (
 
-    select * from {{ ref('int_shares_outstanding_aligned') }}
+    select * from {{ ref('int_etf_days_aligned') }}
 
 ),
 

@@ -29,7 +29,9 @@ with
 
 days as (
 
-    select * from {{ ref('int_shares_outstanding_aligned') }}
+    -- only the columns used: this CTE is read twice, so it is materialized
+    select ticker, as_of_date, split_ratio, shares_outstanding
+    from {{ ref('int_etf_days_aligned') }}
 
 ),
 

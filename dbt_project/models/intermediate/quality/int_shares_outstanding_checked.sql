@@ -74,7 +74,21 @@ with
 
 days as (
 
-    select * from {{ ref('int_shares_outstanding_aligned') }}
+    -- only the columns used: this CTE is read twice, so it is materialized
+    select
+        ticker,
+        as_of_date,
+        close,
+        volume,
+        dividend_per_share,
+        split_ratio,
+        nav,
+        reported_total_assets_usd,
+        shares_outstanding,
+        shares_outstanding_reported,
+        shares_as_of_date,
+        shares_source
+    from {{ ref('int_etf_days_aligned') }}
 
 ),
 

@@ -2,14 +2,28 @@
     One row per category per trading day per flow window ('1d', '5d', '20d'), at two
     levels: category_level = 'asset_class' (equity, bond, commodity) and 'category'
     (dim_etf.category, Morningstar-style). Arithmetic in flows_basket_flows; funds
-    outside the universe count as 'unclassified'. A table, rebuilt in full each run.
+    outside the universe count as 'unclassified'. Incremental: each run rebuilds whole
+    days from flows_recompute_from() (a day's rows read only that day's fund windows);
+    a change of category in dim_etf restates history with --full-refresh.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=['as_of_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set recompute_from = flows_recompute_from() %}
 
 with
 
 flow_windows as (
 
     select * from {{ ref('fct_etf_flow_windows') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
 
 ),
 

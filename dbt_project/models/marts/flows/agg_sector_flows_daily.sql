@@ -1,15 +1,27 @@
 {#
     One row per sector basket per trading day per flow window ('1d', '5d', '20d'): the
     seed's SectorFlow. Baskets are dim_etf.sector_basket (seeded in etf_universe);
-    arithmetic in flows_basket_flows (exact sums). A table: rebuilt in full each run (one pass over
-    fct_etf_flow_windows (flows_unpivot_windows), a few thousand rows out per year).
+    arithmetic in flows_basket_flows (exact sums). Incremental: each run rebuilds whole
+    days from flows_recompute_from(); a change of basket restates with --full-refresh.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        unique_key=['as_of_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set recompute_from = flows_recompute_from() %}
 
 with
 
 flow_windows as (
 
     select * from {{ ref('fct_etf_flow_windows') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
 
 ),
 

@@ -29,33 +29,51 @@
     when a repair or flag touched this or the previous count, the AUM-based flow stands
     in, or quality_score < var('quality_high_confidence_score'); else 'high'. A
     window's confidence (5d, 20d, ytd) is the lowest of its days (a ticker's first day
-    left out; a day without a flow counts as medium there). A table.
+    left out; a day without a flow counts as medium there).
+
+    Incremental: rebuilds rows from flows_recompute_from(); the year-to-date confidence
+    needs every day since 1 January, and each of those days' quality score the
+    var('quality_score_window_days') rows before it, so input is read from that many
+    trading days (plus the 20-day window and the lag) before 1 January.
 #}
 
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['ticker', 'as_of_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 
 {%- set max_lag = quality_max_shares_report_lag() %}
 {%- set score_days = var('quality_score_window_days') | int %}
 {%- set low_score = var('quality_low_confidence_score') | float %}
 {%- set high_score = var('quality_high_confidence_score') | float %}
+{%- set recompute_from = flows_recompute_from() %}
+{%- set year_start = recompute_from[:4] ~ '-01-01' if recompute_from else none %}
+{%- set input_from = flows_input_from(year_start, score_days + 20 + max_lag) %}
 
 with
 
 flows as (
 
     select * from {{ ref('fct_etf_flows_daily') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', input_from) }}
 
 ),
 
 checked as (
 
     select * from {{ ref('int_shares_outstanding_checked') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', input_from) }}
 
 ),
 
 aum_flows as (
 
     select * from {{ ref('int_etf_flows_aum_based') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', input_from) }}
 
 ),
 
@@ -297,6 +315,7 @@ final as (
         {% endfor %}
 
     from joined
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
 
 )
 
