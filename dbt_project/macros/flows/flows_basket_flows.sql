@@ -8,8 +8,9 @@
     run, however threads combine them.
 
     flows_basket_partial_sums(scaled, group_by): integer sums and counts by the basket
-    columns, day and window. Integer sums add up exactly, so a coarser level (asset class)
-    can be summed from a finer one (category) without going back to the fund-days.
+    columns, day and window. Integer sums add up exactly, and the partial sums have the
+    scaled rows' columns, so a coarser level (asset class) is the same macro over a finer
+    one's partial sums (category) without going back to the fund-days.
 
     flows_basket_flows(sums, basket): the published figures from the partial sums:
 
@@ -32,9 +33,10 @@
         {%- endfor %}
         as_of_date,
         flow_window,
+        1 as num_etfs,
         {{ flows_to_units('flow_usd') }} as flow_units,
         {{ flows_to_units('flow_pct_aum', 9) }} as flow_pct_units,
-        case when flow_pct_aum is not null then 1 else 0 end as has_flow_pct,
+        case when flow_pct_aum is not null then 1 else 0 end as flow_pct_count,
         {{ flows_to_units('case when aum_start_usd > 0 then flow_usd end') }} as weighted_flow_units,
         {{ flows_to_units('case when aum_start_usd > 0 then aum_start_usd end') }} as start_aum_units,
         {{ flows_to_units('smart_money_flow_usd') }} as smart_money_units,
@@ -58,10 +60,10 @@
         {%- endfor %}
         as_of_date,
         flow_window,
-        count(*) as num_etfs,
+        sum(num_etfs) as num_etfs,
         sum(flow_units) as flow_units,
         sum(flow_pct_units) as flow_pct_units,
-        sum(has_flow_pct) as flow_pct_count,
+        sum(flow_pct_count) as flow_pct_count,
         sum(weighted_flow_units) as weighted_flow_units,
         sum(start_aum_units) as start_aum_units,
         sum(smart_money_units) as smart_money_units,

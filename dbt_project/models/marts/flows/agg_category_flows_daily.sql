@@ -66,47 +66,13 @@ category_sums as (
 
 asset_class_sums as (
 
-    select
-        asset_class,
-        as_of_date,
-        flow_window,
-        sum(num_etfs) as num_etfs,
-        sum(flow_units) as flow_units,
-        sum(flow_pct_units) as flow_pct_units,
-        sum(flow_pct_count) as flow_pct_count,
-        sum(weighted_flow_units) as weighted_flow_units,
-        sum(start_aum_units) as start_aum_units,
-        sum(smart_money_units) as smart_money_units,
-        sum(return_weight_units) as return_weight_units,
-        sum(return_aum_units) as return_aum_units,
-        sum(prior_flow_units) as prior_flow_units,
-        sum(momentum_units) as momentum_units,
-        sum(aum_units) as aum_units
-    from category_sums
-    group by asset_class, as_of_date, flow_window
+    {{ flows_basket_partial_sums('category_sums', ['asset_class']) }}
 
 ),
 
 category_level_sums as (
 
-    select
-        category,
-        as_of_date,
-        flow_window,
-        sum(num_etfs) as num_etfs,
-        sum(flow_units) as flow_units,
-        sum(flow_pct_units) as flow_pct_units,
-        sum(flow_pct_count) as flow_pct_count,
-        sum(weighted_flow_units) as weighted_flow_units,
-        sum(start_aum_units) as start_aum_units,
-        sum(smart_money_units) as smart_money_units,
-        sum(return_weight_units) as return_weight_units,
-        sum(return_aum_units) as return_aum_units,
-        sum(prior_flow_units) as prior_flow_units,
-        sum(momentum_units) as momentum_units,
-        sum(aum_units) as aum_units
-    from category_sums
-    group by category, as_of_date, flow_window
+    {{ flows_basket_partial_sums('category_sums', ['category']) }}
 
 ),
 
