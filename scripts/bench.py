@@ -349,6 +349,7 @@ def bench_quality(demo_dir: Path | None) -> dict[str, float]:
     from rich.console import Console
 
     from ingest.demo import run_demo
+    from ingest.reports import connect
     from ingest.sample.scoring import format_score, score_share_checks
     from ingest.sample.world import MANIFEST
 
@@ -363,7 +364,8 @@ def bench_quality(demo_dir: Path | None) -> dict[str, float]:
             built = run_demo(demo_dir, Console(quiet=True))
             figures["demo_build_s"] = round(built.seconds, 1)
         manifest = json.loads((demo_dir / "archive" / MANIFEST).read_text(encoding="utf-8"))
-        with duckdb.connect(str(demo_dir / "warehouse.duckdb"), read_only=True) as con:
+        # reports.connect: read-only, or this process's own connection after run_demo
+        with connect(demo_dir / "warehouse.duckdb") as con:
             score = score_share_checks(con, manifest)
             reconciliation = con.execute("""
                 select count(*),
