@@ -132,3 +132,38 @@ def test_runs_without_warehouse_is_a_clear_error(tmp_path: Path) -> None:
     result = invoke(tmp_path, tmp_path, "runs")
     assert result.exit_code == 1
     assert "error: no warehouse at" in result.output
+
+
+@pytest.mark.parametrize("status", ["success", "failed"])
+def test_daily_builds_incrementally_with_recent_tests_only_after_a_clean_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
+    """`etfflow daily` ingests the daily sources up to today, then runs the data build with
+    the `recent` test scope; a failed ingest stops before dbt with one error line."""
+    import ingest.cli as cli
+    from ingest.core.runner import RunResult
+    from ingest.dbt import DATA_BUILD, DbtOutcome
+
+    ingested, built = [], []
+
+    def fake_run_plugin(plugin, params, settings, **_):
+        ingested.append((plugin.name, params.start, params.end))
+        return RunResult("run", plugin.name, status=status)
+
+    def fake_run_dbt(args, duckdb_path, **kwargs):
+        built.append((args, kwargs))
+        return DbtOutcome(success=True)
+
+    monkeypatch.setattr(cli, "run_plugin", fake_run_plugin)
+    monkeypatch.setattr(cli, "run_dbt", fake_run_dbt)
+    result = invoke(tmp_path, tmp_path / "archive", "daily", "--lookback-days", "3")
+    today = dt.date.today()
+    assert ingested == [(name, today - dt.timedelta(days=3), today)
+                        for name in cli.DAILY_PLUGINS]
+    if status == "success":
+        assert result.exit_code == 0, result.output
+        assert built == [(DATA_BUILD, {"test_scope": "recent"})]
+    else:
+        assert result.exit_code == 1
+        assert "error: ingest failed; not building" in result.output
+        assert built == []
