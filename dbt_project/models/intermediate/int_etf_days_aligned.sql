@@ -30,14 +30,7 @@
     re-lands older rows needs `--full-refresh`.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
 
 {%- set recompute_from = flows_recompute_from() %}
 {%- set counts_from = flows_input_from(recompute_from, calendar_days=var('shares_max_carry_days')) %}

@@ -7,14 +7,7 @@
     a change of category in dim_etf restates history with --full-refresh.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key=['as_of_date']) }}
 
 {%- set recompute_from = flows_recompute_from() %}
 

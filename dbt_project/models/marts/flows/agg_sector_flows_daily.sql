@@ -5,14 +5,7 @@
     days from flows_recompute_from(); a change of basket restates with --full-refresh.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key=['as_of_date']) }}
 
 {%- set recompute_from = flows_recompute_from() %}
 

@@ -13,14 +13,7 @@
     that contains flows_recompute_from().
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'period', 'period_start_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key=['ticker', 'period', 'period_start_date']) }}
 
 {%- set recompute_from = flows_recompute_from(column='period_end_date') %}
 {%- set month_from = recompute_from[:8] ~ '01' if recompute_from is not none else none %}

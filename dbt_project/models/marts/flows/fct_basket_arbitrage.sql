@@ -8,14 +8,7 @@
     follow-through window, so recent rows are completed by later runs.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
 
 {%- set recompute_from = flows_recompute_from() %}
 {%- set horizon = var('arbitrage_follow_through_days') | int %}

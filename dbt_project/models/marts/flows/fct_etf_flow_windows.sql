@@ -23,14 +23,7 @@
     for the longest history and window, and from 1 January for the ytd figures.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
 
 {%- set recompute_from = flows_recompute_from() %}
 {%- set flow_history = var('flow_zscore_history_days') | int %}

@@ -21,14 +21,7 @@
     previous row and the 30-day volume average; `--full-refresh` rebuilds everything.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
 
 {%- set recompute_from = flows_recompute_from() %}
 {%- set input_from = flows_input_from(recompute_from, 31) %}

@@ -37,14 +37,7 @@
     trading days (plus the 20-day window and the lag) before 1 January.
 #}
 
-{{
-    config(
-        materialized='incremental',
-        unique_key=['ticker', 'as_of_date'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
 
 {%- set max_lag = quality_max_shares_report_lag() %}
 {%- set score_days = var('quality_score_window_days') | int %}
