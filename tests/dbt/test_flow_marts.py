@@ -345,6 +345,11 @@ def test_daily_test_scope_checks_the_rebuilt_days_only(
     assert not run_dbt(unique_key_test, copy, quiet=True, test_scope="all").success
     duplicate(2)
     assert not run_dbt(unique_key_test, copy, quiet=True, test_scope="recent").success
+    # before the first build of int_etf_days_aligned (a fresh warehouse) every day is tested
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table int_etf_days_aligned cascade")
+    outcome = run_dbt(unique_key_test, copy, quiet=True, test_scope="recent")
+    assert dict(outcome.statuses) == {"fail": 1}, outcome.failures
 
 
 def _table(con: duckdb.DuckDBPyConnection, relation: str, keys: tuple[str, ...]) -> list:
