@@ -60,39 +60,9 @@ snapshots as (
 
 -- etfdb fund pages: the latest page, and since when its profile has read the same -----
 
-page_changes as (
-
-    select
-        *,
-        case
-            when lag(fund_name) over (partition by ticker order by fetched_at) is distinct from fund_name
-                or lag(issuer) over (partition by ticker order by fetched_at) is distinct from issuer
-                or lag(structure) over (partition by ticker order by fetched_at) is distinct from structure
-                or lag(expense_ratio) over (partition by ticker order by fetched_at) is distinct from expense_ratio
-                or lag(inception_date) over (partition by ticker order by fetched_at) is distinct from inception_date
-                or lag(category) over (partition by ticker order by fetched_at) is distinct from category
-                or lag(asset_class) over (partition by ticker order by fetched_at) is distinct from asset_class
-                or lag(segment) over (partition by ticker order by fetched_at) is distinct from segment
-                then 1
-            else 0
-        end as is_change,
-        row_number() over (partition by ticker order by fetched_at desc) as recency_rank
-    from pages
-
-),
-
 latest_page as (
 
-    select *
-    from (
-        select
-            *,
-            max(case when is_change = 1 then fetched_at end) over (
-                partition by ticker
-            ) as unchanged_since
-        from page_changes
-    ) as dated
-    where recency_rank = 1
+    {{ universe_latest_observation('pages', ['fund_name', 'issuer', 'structure', 'expense_ratio', 'inception_date', 'category', 'asset_class', 'segment'], 'fetched_at') }}
 
 ),
 
@@ -114,70 +84,17 @@ primary_listings as (
 
 ),
 
-listing_changes as (
-
-    select
-        *,
-        case
-            when lag(category_name) over (partition by ticker order by fetched_at) is distinct from category_name
-                or lag(asset_class) over (partition by ticker order by fetched_at) is distinct from asset_class
-                or lag(fund_name) over (partition by ticker order by fetched_at) is distinct from fund_name
-                then 1
-            else 0
-        end as is_change,
-        row_number() over (partition by ticker order by fetched_at desc) as recency_rank
-    from primary_listings
-
-),
-
 latest_listing as (
 
-    select *
-    from (
-        select
-            *,
-            max(case when is_change = 1 then fetched_at end) over (
-                partition by ticker
-            ) as unchanged_since
-        from listing_changes
-    ) as dated
-    where recency_rank = 1
+    {{ universe_latest_observation('primary_listings', ['category_name', 'asset_class', 'fund_name'], 'fetched_at') }}
 
 ),
 
 -- Yahoo fund snapshots (dated by market date) ------------------------------------------
 
-snapshot_changes as (
-
-    select
-        *,
-        cast(as_of_date as timestamp) as observed_at,
-        case
-            when lag(fund_name) over (partition by ticker order by as_of_date) is distinct from fund_name
-                or lag(fund_family) over (partition by ticker order by as_of_date) is distinct from fund_family
-                or lag(category) over (partition by ticker order by as_of_date) is distinct from category
-                or lag(expense_ratio) over (partition by ticker order by as_of_date) is distinct from expense_ratio
-                or lag(inception_date) over (partition by ticker order by as_of_date) is distinct from inception_date
-                then 1
-            else 0
-        end as is_change,
-        row_number() over (partition by ticker order by as_of_date desc) as recency_rank
-    from snapshots
-
-),
-
 latest_snapshot as (
 
-    select *
-    from (
-        select
-            *,
-            max(case when is_change = 1 then observed_at end) over (
-                partition by ticker
-            ) as unchanged_since
-        from snapshot_changes
-    ) as dated
-    where recency_rank = 1
+    {{ universe_latest_observation('snapshots', ['fund_name', 'fund_family', 'category', 'expense_ratio', 'inception_date'], 'cast(as_of_date as timestamp)') }}
 
 ),
 
