@@ -93,36 +93,4 @@ final as (
 
 )
 
-select
-    ticker,
-    fund_name,
-    fund_name_source,
-    issuer,
-    issuer_source,
-    asset_class,
-    category,
-    category_source,
-    sector,
-    sector_basket,
-    seed_group,
-    structure,
-    files_nport,
-    exchange,
-    expense_ratio,
-    inception_date,
-    latest_total_assets_usd,
-    latest_snapshot_date,
-    asset_class_source,
-    segment,
-    segment_source,
-    structure_source,
-    expense_ratio_source,
-    inception_date_source,
-    in_seed_universe,
-    discovered_by,
-    listing_status,
-    sec_cik,
-    sec_series_id,
-    sec_class_id,
-    valid_from
-from final
+select * from final

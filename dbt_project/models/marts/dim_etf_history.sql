@@ -61,33 +61,4 @@ final as (
 
 )
 
-select
-    ticker,
-    version_number,
-    fund_name,
-    fund_name_source,
-    issuer,
-    issuer_source,
-    asset_class,
-    asset_class_source,
-    category,
-    category_source,
-    segment,
-    segment_source,
-    sector,
-    sector_basket,
-    seed_group,
-    structure,
-    structure_source,
-    files_nport,
-    expense_ratio,
-    expense_ratio_source,
-    inception_date,
-    inception_date_source,
-    in_seed_universe,
-    discovered_by,
-    listing_status,
-    valid_from,
-    valid_to,
-    is_current
-from final
+select * from final

@@ -79,17 +79,4 @@ final as (
 
 )
 
-select
-    sector,
-    as_of_date,
-    flow_window,
-    net_flow_usd,
-    num_etfs,
-    avg_flow_pct_aum,
-    aum_weighted_flow_pct,
-    smart_money_flow_usd,
-    price_momentum_pct,
-    prior_net_flow_usd,
-    flow_momentum_usd,
-    aum_usd
-from final
+select * from final

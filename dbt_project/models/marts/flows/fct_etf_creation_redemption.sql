@@ -37,18 +37,4 @@ final as (
 
 )
 
-select
-    ticker,
-    as_of_date,
-    creation_units,
-    redemption_units,
-    net_creation_units,
-    creation_unit_size,
-    creation_unit_size_assumed,
-    shares_outstanding_change,
-    implied_flow_usd,
-    nav,
-    nav_source,
-    premium_discount_bps,
-    flow_status
-from final
+select * from final

@@ -291,42 +291,4 @@ final as (
 
 )
 
-select
-    ticker,
-    as_of_date,
-    net_flow_usd,
-    flow_pct_aum,
-    net_creation_units,
-    aum_usd,
-    aum_start_usd,
-    premium_discount_bps,
-    volume_avg_ratio_30d,
-    flow_5d_usd,
-    flow_20d_usd,
-    flow_ytd_usd,
-    trading_days_ytd,
-    aum_start_5d_usd,
-    aum_start_20d_usd,
-    aum_start_ytd_usd,
-    flow_5d_pct_aum,
-    flow_20d_pct_aum,
-    flow_ytd_pct_aum,
-    flow_prior_1d_usd,
-    flow_prior_5d_usd,
-    flow_prior_20d_usd,
-    return_1d_pct,
-    return_5d_pct,
-    return_20d_pct,
-    return_ytd_pct,
-    flow_mean_hist_pct_aum,
-    flow_sd_hist_pct_aum,
-    flow_z,
-    flow_z_5d,
-    flow_z_20d,
-    return_z_5d,
-    return_z_20d,
-    is_smart_money,
-    smart_money_flow_usd,
-    smart_money_flow_5d_usd,
-    smart_money_flow_20d_usd
-from final
+select * from final

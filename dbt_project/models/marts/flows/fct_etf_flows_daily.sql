@@ -201,37 +201,4 @@ final as (
 
 )
 
-select
-    ticker,
-    as_of_date,
-    prev_as_of_date,
-    close,
-    nav,
-    nav_source,
-    dividend_per_share,
-    shares_outstanding,
-    shares_outstanding_prev,
-    split_ratio,
-    shares_outstanding_change,
-    shares_report_date,
-    shares_report_lag_days,
-    flow_status,
-    net_flow_usd,
-    aum_usd,
-    aum_start_usd,
-    flow_pct_aum,
-    market_effect_usd,
-    distributions_usd,
-    creation_unit_size,
-    creation_unit_size_assumed,
-    creation_units,
-    redemption_units,
-    net_creation_units,
-    premium_discount_bps,
-    volume,
-    dollar_volume_usd,
-    volume_avg_ratio_30d,
-    price_change_1d_pct,
-    total_return_1d_pct,
-    flow_price_divergence
-from final
+select * from final

@@ -44,21 +44,4 @@ final as (
 
 )
 
-select
-    ticker,
-    as_of_date,
-    flow_5d_usd,
-    flow_5d_pct_aum,
-    return_5d_pct,
-    flow_z_5d,
-    return_z_5d,
-    divergence_score_5d,
-    divergence_label_5d,
-    flow_20d_usd,
-    flow_20d_pct_aum,
-    return_20d_pct,
-    flow_z_20d,
-    return_z_20d,
-    divergence_score_20d,
-    divergence_label_20d
-from final
+select * from final

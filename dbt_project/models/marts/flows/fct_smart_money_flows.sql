@@ -90,23 +90,4 @@ final as (
 
 )
 
-select
-    ticker,
-    as_of_date,
-    direction,
-    net_creation_units,
-    creation_unit_size,
-    creation_unit_size_assumed,
-    shares_outstanding_change,
-    net_flow_usd,
-    flow_pct_aum,
-    aum_usd,
-    flow_z,
-    flow_mean_hist_pct_aum,
-    flow_sd_hist_pct_aum,
-    return_prior_5d_pct,
-    forward_return_5d_pct,
-    forward_return_20d_pct,
-    signed_forward_return_5d_pct,
-    signed_forward_return_20d_pct
-from final
+select * from final

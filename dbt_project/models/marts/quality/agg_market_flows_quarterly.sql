@@ -183,18 +183,4 @@ final as (
 
 )
 
-select
-    quarter_start,
-    quarter_end,
-    universe_net_flow_usd,
-    universe_fund_count,
-    universe_trading_days,
-    is_universe_quarter_complete,
-    universe_aum_usd,
-    z1_net_issuance_usd,
-    z1_net_issuance_basis,
-    z1_shares_market_value_usd,
-    z1_vintage_date,
-    flow_coverage_ratio,
-    aum_coverage_ratio
-from final
+select * from final

@@ -96,25 +96,4 @@ final as (
 
 )
 
-select
-    ticker,
-    as_of_date,
-    anomaly_kind,
-    shares_report_date,
-    is_report_day,
-    shares_outstanding_reported,
-    shares_outstanding_before,
-    shares_outstanding_after,
-    is_value_changed,
-    shares_outstanding_used,
-    detection_rule,
-    repair_rule,
-    anomaly_reasons,
-    anomaly_start_date,
-    anomaly_onset_ratio,
-    stale_aum_implied_shares,
-    shares_report_lag_days,
-    lag_source,
-    creation_unit_size,
-    creation_unit_size_source
-from final
+select * from final

@@ -312,33 +312,4 @@ final as (
 
 )
 
-select
-    ticker,
-    as_of_date,
-    nav,
-    nav_source,
-    flow_status,
-    shares_report_lag_days,
-    shares_outstanding_raw,
-    shares_outstanding,
-    anomaly_reasons,
-    repair_rule,
-    shares_flow_usd,
-    shares_flow_raw_usd,
-    count_flagged,
-    count_repaired,
-    aum_flow_usd,
-    aum_market_effect_usd,
-    aum_distributions_usd,
-    aum_noise_usd,
-    method_difference_usd,
-    methods_concordant,
-    best_estimate_flow_usd,
-    method,
-    best_estimate_flow_pct_aum,
-    quality_score,
-    confidence,
-    confidence_5d,
-    confidence_20d,
-    confidence_ytd
-from final
+select * from final

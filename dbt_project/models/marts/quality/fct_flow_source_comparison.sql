@@ -225,23 +225,4 @@ final as (
 
 )
 
-select
-    ticker,
-    etfdb_as_of_date,
-    flow_window,
-    window_label,
-    window_start_date,
-    window_end_date,
-    etfdb_flows_as_of_date,
-    published_net_flow_usd,
-    published_net_flow_text,
-    computed_net_flow_usd,
-    window_trading_days,
-    days_with_computed_flow,
-    difference_usd,
-    difference_pct,
-    tolerance_usd,
-    is_history_complete,
-    is_agreement,
-    comparison_status
-from final
+select * from final
