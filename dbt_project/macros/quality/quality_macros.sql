@@ -59,13 +59,3 @@
     } -%}
     '{{ kind }}: {{ rules[kind] }}'
 {%- endmacro %}
-
-
-{#-
-    quality_sum_cents(expression): the sum of `expression` (USD) in whole cents, summed
-    as integers, so the total does not depend on the order rows are added in (a double
-    sum of phantom trillions, e.g. a x1000 share count, is not reproducible to the cent).
--#}
-{% macro quality_sum_cents(expression) -%}
-    sum(cast(round(({{ expression }}) * 100, 0) as decimal(38, 0))) / 100.0
-{%- endmacro %}

@@ -101,7 +101,7 @@ ours_quarterly as (
     select
         quarter_start,
         -- to the cent: a parallel sum of doubles is not bit-for-bit reproducible
-        round(sum(net_flow_usd), 2) as universe_net_flow_usd,
+        {{ flows_exact_sum('net_flow_usd', 2) }} as universe_net_flow_usd,
         count(distinct case when net_flow_usd is not null then ticker end) as universe_fund_count,
         count(distinct as_of_date) as universe_trading_days,
         min(as_of_date) as universe_first_date,
@@ -115,7 +115,7 @@ quarter_end_aum as (
 
     select
         quarter_start,
-        round(sum(aum_usd), 2) as universe_aum_usd
+        {{ flows_exact_sum('aum_usd', 2) }} as universe_aum_usd
     from (
         select
             quarter_start,

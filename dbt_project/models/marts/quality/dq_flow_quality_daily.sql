@@ -5,7 +5,7 @@
     corrected, not counted against it). Flags are ticker-days of
     int_shares_outstanding_checked; the method columns cover the funds with both
     estimates (total assets known, the demo's last 60 trading days). Sums are added in
-    whole cents (quality_sum_cents) so rebuilds are identical. A table.
+    whole cents (flows_exact_sum) so rebuilds are identical. A table.
 #}
 
 {{ config(materialized='table') }}
@@ -52,12 +52,12 @@ days as (
         count(methods_concordant) as funds_with_both_methods,
         count(case when methods_concordant then 1 end) as funds_concordant,
         count(case when method = 'aum' then 1 end) as funds_on_aum_method,
-        {{ quality_sum_cents('abs(method_difference_usd)') }} as method_difference_abs_usd,
-        {{ quality_sum_cents('case when methods_concordant is not null then shares_flow_usd end') }}
+        {{ flows_exact_sum('abs(method_difference_usd)', 2) }} as method_difference_abs_usd,
+        {{ flows_exact_sum('case when methods_concordant is not null then shares_flow_usd end', 2) }}
             as both_methods_shares_flow_usd,
-        {{ quality_sum_cents('aum_flow_usd') }} as both_methods_aum_flow_usd,
-        {{ quality_sum_cents('best_estimate_flow_usd') }} as net_flow_best_estimate_usd,
-        {{ quality_sum_cents('shares_flow_raw_usd') }} as net_flow_raw_usd,
+        {{ flows_exact_sum('aum_flow_usd', 2) }} as both_methods_aum_flow_usd,
+        {{ flows_exact_sum('best_estimate_flow_usd', 2) }} as net_flow_best_estimate_usd,
+        {{ flows_exact_sum('shares_flow_raw_usd', 2) }} as net_flow_raw_usd,
         count(case when confidence = 'high' then 1 end) as high_confidence_funds,
         count(case when confidence = 'medium' then 1 end) as medium_confidence_funds,
         count(case when confidence = 'low' then 1 end) as low_confidence_funds

@@ -36,7 +36,7 @@ raw_months as (
     select
         fund_series.series_id,
         cast({{ dbt.date_trunc('month', 'dual.as_of_date') }} as date) as month_start,
-        {{ quality_sum_cents('dual.shares_flow_raw_usd') }} as our_net_flow_raw_usd
+        {{ flows_exact_sum('dual.shares_flow_raw_usd', 2) }} as our_net_flow_raw_usd
     from dual
     inner join fund_series
         on dual.ticker = fund_series.ticker
