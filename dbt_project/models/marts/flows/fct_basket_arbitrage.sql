@@ -99,7 +99,7 @@ banded as (
 
 ),
 
-final as (
+opportunities as (
 
     select
         ticker,
@@ -126,15 +126,15 @@ final as (
 
 ),
 
-with_follow_through as (
+final as (
 
     select
-        final.*,
+        opportunities.*,
         case opportunity
             when 'create' then followed_by_creation
             when 'redeem' then followed_by_redemption
         end as follow_through
-    from final
+    from opportunities
 
 )
 
@@ -153,4 +153,4 @@ select
     followed_by_creation,
     followed_by_redemption,
     follow_through
-from with_follow_through
+from final
