@@ -15,3 +15,11 @@ class ArchiveMiss(EtfflowError):
 
 class FetchError(EtfflowError):
     """A request failed after all retries."""
+
+
+class HostRefused(FetchError):
+    """A host refused us (HTTP 403) earlier in this run; further requests to it are not made."""
+
+
+class BudgetExhausted(FetchError):
+    """This run has used its request budget for a host; a re-run resumes from here."""

@@ -44,15 +44,21 @@ class RawTable:
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP GET a plugin wants made. ``label`` names it in progress bars and errors."""
+    """One HTTP GET a plugin wants made. ``label`` names it in progress bars and errors.
+    ``immutable``: the answer never changes (a dated historical file), so a live run
+    reuses an archived successful fetch instead of asking again; a backfill re-run then
+    resumes where it stopped without re-fetching what it already has."""
 
     url: str
     params: tuple[tuple[str, str], ...] = ()
     label: str = ""
+    immutable: bool = False
 
     @classmethod
-    def get(cls, url: str, label: str = "", **params: object) -> Request:
-        return cls(url, tuple(sorted((k, str(v)) for k, v in params.items())), label or url)
+    def get(cls, url: str, label: str = "", *, immutable: bool = False,
+            **params: object) -> Request:
+        return cls(url, tuple(sorted((k, str(v)) for k, v in params.items())), label or url,
+                   immutable)
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,9 @@ class Plugin(ABC):
     # Crawlers of websites set this: the runner then checks robots.txt before fetching
     # (ingest/core/robots.py) and drops what it disallows, reporting each refusal.
     respect_robots_txt: ClassVar[bool] = False
+    # The fund issuer a plugin covers (the seed's ``issuer`` column, e.g. "iShares"): its
+    # default tickers are that issuer's seed funds instead of the whole seed.
+    issuer: ClassVar[str | None] = None
 
     @abstractmethod
     def plan(self, params: PlanParams) -> Iterable[Request]:
@@ -101,6 +110,13 @@ class Plugin(ABC):
     @abstractmethod
     def parse(self, payload: Payload) -> Mapping[str, Rows]:
         """Rows per raw table name from one payload. Raise MalformedPayload or SourceError."""
+
+    def follow_up(self, payload: Payload, rows: Mapping[str, Rows],
+                  params: PlanParams) -> Iterable[Request]:
+        """Requests that depend on what a payload held (a fund list naming each fund's
+        download URL). The runner fetches them after ``payload`` parsed into ``rows``;
+        like ``plan()``, a pure function of its inputs."""
+        return ()
 
     def transport(self, session: requests.Session) -> Transport:
         """How to GET with the core's session. Override when a source needs a handshake."""
