@@ -7,9 +7,11 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import pytest
+from curl_cffi.curl import Curl, CurlOpt
 from pytest_httpserver import HTTPServer
 
 from ingest.core.archive import Archive
@@ -65,12 +67,15 @@ def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
 
     The refusal raises, and the attempt is also recorded so a library that swallows the
     exception (broad ``except Exception``) still cannot hide it: teardown fails the test.
+    libcurl (curl_cffi, the browser-impersonating transport) opens its sockets and resolves
+    names in C, past the socket module: its URL and proxy options are checked instead.
     """
     guard = NetworkGuard()
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
     real_create_connection = socket.create_connection
     real_getaddrinfo = socket.getaddrinfo
+    real_curl_setopt = Curl.setopt
 
     def connect(self: socket.socket, address: object) -> None:
         guard.check(self.family, address)
@@ -89,7 +94,14 @@ def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
             guard.check(None, (host,))
         return real_getaddrinfo(host, *args, **kwargs)
 
+    def curl_setopt(self: Curl, option: CurlOpt, value: Any) -> int:
+        if option in (CurlOpt.URL, CurlOpt.PROXY) and value:
+            text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+            guard.check(None, (urlsplit(text if "://" in text else "//" + text).hostname,))
+        return real_curl_setopt(self, option, value)
+
     monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(Curl, "setopt", curl_setopt)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "create_connection", create_connection)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
@@ -112,6 +124,8 @@ def settings(tmp_path: Path) -> Settings:
         backoff_s=0.01,
         host_rates={},
         default_rate=1000.0,
+        impersonate_hosts=(),  # tests opt in, naming their loopback host
+        host_budgets={},
     )
 
 

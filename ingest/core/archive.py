@@ -76,9 +76,11 @@ class Archive:
             fh.write(json.dumps(entry, sort_keys=True) + "\n")
         return Payload(request, body, status, url, sha, fetched_at)
 
-    def get(self, source: str, request: Request, as_of: dt.datetime | None = None) -> Payload:
+    def get(self, source: str, request: Request, as_of: dt.datetime | None = None,
+            *, ok_only: bool = False) -> Payload:
         """The latest archived fetch of this request (fetched at or before ``as_of`` if
-        given); ArchiveMiss names the request if there is none."""
+        given; with ``ok_only``, the latest one answered 2xx); ArchiveMiss names the
+        request if there is none."""
         index = self._index_path(source, request_key(request))
         entries = (
             [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()]
@@ -88,10 +90,13 @@ class Archive:
             entry["fetched_at"] = dt.datetime.fromisoformat(entry["fetched_at"])
         if as_of is not None:
             entries = [e for e in entries if e["fetched_at"] <= as_of]
+        if ok_only:
+            entries = [e for e in entries if 200 <= int(e["status"]) < 300]
         if not entries:
             when = f" fetched by {as_of.isoformat()}" if as_of else ""
+            answered = " with a 2xx answer" if ok_only else ""
             raise ArchiveMiss(
-                f"not in archive {self.root} ({source}){when}: "
+                f"not in archive {self.root} ({source}){when}{answered}: "
                 f"GET {normalized_request(request.url, request.params)}"
             )
         entry = max(reversed(entries), key=lambda e: e["fetched_at"])  # ties: the last line

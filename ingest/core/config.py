@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ingest.core.errors import ConfigError
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_USER_AGENT = "etfflow/0.1 (+https://github.com/etfflow/etfflow)"
@@ -27,6 +29,19 @@ class Settings:
         default_factory=lambda: {"sec.gov": 10.0, "etfdb.com": 1.0, "yahoo.com": 5.0}
     )
     default_rate: float = 5.0
+    # Hosts, by suffix like host_rates, reached through a browser-impersonating transport
+    # (curl_cffi with Chrome's TLS and HTTP/2 fingerprint; our User-Agent and headers are
+    # kept): since May 2025 Yahoo answers the `requests` TLS fingerprint with 429, and the
+    # same was reported for ishares.com. Every other host keeps plain `requests`.
+    # ETFFLOW_IMPERSONATE_HOSTS overrides (a comma list; empty = none).
+    impersonate_hosts: tuple[str, ...] = ("yahoo.com", "ishares.com")
+    # Requests per run (one HttpClient), by host suffix: past it, fetches to that host raise
+    # BudgetExhausted and a re-run resumes (immutable requests come from the archive).
+    # Retries count; replays and file:// reads do not. Hosts not listed are unlimited.
+    # ETFFLOW_HOST_BUDGETS overrides ("ishares.com=5000,ssga.com=2000"; empty = none).
+    host_budgets: dict[str, int] = field(
+        default_factory=lambda: {"ishares.com": 5000, "ssga.com": 2000}
+    )
     # Payloads landed per transaction: a batch lands whole or not at all.
     land_batch_payloads: int = 50
     # Replay only what had been fetched by this moment (UTC): re-run a past day's ingest.
@@ -43,7 +58,38 @@ class Settings:
             offline=env.get("ETFFLOW_OFFLINE", "").lower() in {"1", "true", "yes"},
             user_agent=env.get("ETFFLOW_USER_AGENT", base.user_agent),
             sec_user_agent=env.get("ETFFLOW_SEC_USER_AGENT") or None,
+            impersonate_hosts=(
+                _host_list(env["ETFFLOW_IMPERSONATE_HOSTS"])
+                if "ETFFLOW_IMPERSONATE_HOSTS" in env else base.impersonate_hosts
+            ),
+            host_budgets=(
+                _host_budgets(env["ETFFLOW_HOST_BUDGETS"])
+                if "ETFFLOW_HOST_BUDGETS" in env else base.host_budgets
+            ),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _host_suffix(text: str) -> str:
+    return text.strip().lower().lstrip(".")
+
+
+def _host_list(value: str) -> tuple[str, ...]:
+    """``"yahoo.com, .ishares.com"`` -> ``("yahoo.com", "ishares.com")``; empty -> none."""
+    return tuple(host for host in map(_host_suffix, value.split(",")) if host)
+
+
+def _host_budgets(value: str) -> dict[str, int]:
+    """``"ishares.com=5000,ssga.com=2000"`` -> a budget per host suffix; empty -> none."""
+    budgets: dict[str, int] = {}
+    for item in filter(str.strip, value.split(",")):
+        host, sep, count = item.partition("=")
+        if not sep or not _host_suffix(host) or not count.strip().isdigit():
+            raise ConfigError(
+                f"ETFFLOW_HOST_BUDGETS: expected host=requests pairs such as "
+                f"'ishares.com=5000', got {item.strip()!r}"
+            )
+        budgets[_host_suffix(host)] = int(count)
+    return budgets

@@ -1,9 +1,15 @@
 """HTTP client: per-host rate limits, declared User-Agent, timeouts, retries, archive, replay.
 
 ``PoliteSession`` is a ``requests.Session`` so libraries that accept a caller-supplied
-session (yfinance) inherit our rate limits, retries and User-Agent. ``HttpClient`` adds the
-archive: live fetches are stored, and in offline mode requests are served from it.
-``file://`` requests (local files) are read from disk and archived the same way.
+session (yfinance) inherit our rate limits, retries and User-Agent. Hosts configured in
+``Settings.impersonate_hosts`` are reached through a browser-impersonating transport
+(curl_cffi as Chrome, via curl-adapter's ``CurlCffiAdapter``) because they refuse the
+``requests`` TLS fingerprint; every other host uses requests' own adapter. The session also
+keeps this run's manners: a request budget per host (``Settings.host_budgets``) and a host
+that answered 403 is not asked again. ``HttpClient`` adds the archive: live fetches are
+stored, immutable requests already answered 2xx are served from it, and in offline mode
+every request is. ``file://`` requests (local files) are read from disk and archived the
+same way.
 """
 
 from __future__ import annotations
@@ -13,11 +19,16 @@ import email.utils
 import socket
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import requests
+from curl_adapter import CurlCffiAdapter
+from curl_cffi.const import CurlECode
+from curl_cffi.curl import CurlError
+from requests.adapters import BaseAdapter
 from tenacity import (
     RetryCallState,
     retry,
@@ -29,10 +40,14 @@ from urllib3.exceptions import NameResolutionError
 
 from ingest.core.archive import Archive
 from ingest.core.config import Settings
-from ingest.core.errors import ConfigError, FetchError
+from ingest.core.errors import ArchiveMiss, BudgetExhausted, ConfigError, FetchError, HostRefused
 from ingest.core.plugin import Payload, Request, Transport
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REFUSED_STATUS = 403
+# curl_cffi's newest Chrome profile: its TLS ClientHello and HTTP/2 settings. curl-adapter
+# turns off the profile's default headers, so requests carry the session's own headers.
+IMPERSONATE_BROWSER = "chrome"
 MAX_RETRY_AFTER_S = 120.0
 TRANSIENT_ERRORS = (
     requests.ConnectionError,
@@ -48,6 +63,19 @@ class RetryableStatus(Exception):
         self.response = response
 
 
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def matching_suffix(host: str, suffixes: Iterable[str]) -> str | None:
+    """The configured suffix ``host`` falls under: the host itself or a parent domain, on a
+    label boundary (``www.sec.gov`` is under ``sec.gov``, ``notsec.gov`` is not)."""
+    for suffix in suffixes:
+        if host == suffix or host.endswith("." + suffix):
+            return suffix
+    return None
+
+
 class HostRateLimiter:
     """At most ``rate`` requests per second per host (thread-safe, spacing-based)."""
 
@@ -60,10 +88,8 @@ class HostRateLimiter:
 
     def _bucket(self, host: str) -> tuple[str, float]:
         """The budget a host draws on: its configured suffix (shared by subdomains), or itself."""
-        for suffix, rate in self._rates.items():
-            if host == suffix or host.endswith("." + suffix):
-                return suffix, rate
-        return host, self._default
+        suffix = matching_suffix(host, self._rates)
+        return (suffix, self._rates[suffix]) if suffix else (host, self._default)
 
     def rate_for(self, host: str) -> float:
         return self._bucket(host)[1]
@@ -85,6 +111,31 @@ class HostRateLimiter:
             time.sleep(slot - now)
 
 
+class HostBudget:
+    """At most ``budgets[suffix]`` requests per run to the hosts under each suffix
+    (thread-safe); hosts under no configured suffix are unlimited."""
+
+    def __init__(self, budgets: Mapping[str, int]) -> None:
+        self._budgets = dict(budgets)
+        self._used: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def spend(self, host: str) -> None:
+        """Count one request to ``host``; BudgetExhausted (and nothing counted) past the budget."""
+        suffix = matching_suffix(host, self._budgets)
+        if suffix is None:
+            return
+        with self._lock:
+            used = self._used.get(suffix, 0)
+            if used >= self._budgets[suffix]:
+                raise BudgetExhausted(
+                    f"request budget for {suffix} used up: {used} requests made this run "
+                    f"(host_budgets, ETFFLOW_HOST_BUDGETS); {host} is not asked again in this "
+                    "run, a re-run resumes from here"
+                )
+            self._used[suffix] = used + 1
+
+
 def _retry_after_s(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -104,10 +155,12 @@ def _retry_after_s(response: requests.Response) -> float | None:
 
 def _unresolvable_host(exc: BaseException) -> bool:
     """DNS failure: retrying will not help, so fail at once with a clear message."""
-    for _ in range(10):  # requests -> urllib3 MaxRetryError -> NameResolutionError
+    for _ in range(10):  # requests -> urllib3 MaxRetryError -> NameResolutionError, or CurlError
         if exc is None:
             return False
         if isinstance(exc, NameResolutionError | socket.gaierror):
+            return True
+        if isinstance(exc, CurlError) and exc.code == CurlECode.COULDNT_RESOLVE_HOST:
             return True
         wrapped = next((a for a in exc.args if isinstance(a, BaseException)), None)
         exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None) or wrapped
@@ -115,13 +168,24 @@ def _unresolvable_host(exc: BaseException) -> bool:
 
 
 class PoliteSession(requests.Session):
+    """One run's session: rate limits, retries, User-Agent, a browser-impersonating
+    transport for the hosts that need one, a request budget per host, and no second
+    request to a host that refused us (403) during the run."""
+
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.settings = settings
         self.limiter = HostRateLimiter(settings.host_rates, settings.default_rate)
+        self.budget = HostBudget(settings.host_budgets)
         self.headers["User-Agent"] = settings.user_agent
         self.requests_made = 0
         self._count_lock = threading.Lock()
+        self._refused: dict[str, str] = {}  # host -> the URL it answered 403
+        # One curl handle per thread (the runner fetches from a thread pool).
+        self.browser_adapter: CurlCffiAdapter | None = (
+            CurlCffiAdapter(impersonate_browser_type=IMPERSONATE_BROWSER)
+            if settings.impersonate_hosts else None
+        )
         backoff = wait_exponential_jitter(
             multiplier=settings.backoff_s, max=60, jitter=settings.backoff_s
         )
@@ -141,8 +205,26 @@ class PoliteSession(requests.Session):
             reraise=True,
         )(self._send_once)
 
+    def impersonates(self, url: str) -> bool:
+        """Whether ``url`` goes through the browser-impersonating transport."""
+        return (
+            urlsplit(url).scheme.lower() in {"http", "https"}
+            and matching_suffix(host_of(url), self.settings.impersonate_hosts) is not None
+        )
+
+    def get_adapter(self, url: str) -> BaseAdapter:
+        # By host suffix, which mount()'s URL-prefix matching cannot express.
+        if self.browser_adapter is not None and self.impersonates(url):
+            return self.browser_adapter
+        return super().get_adapter(url)
+
+    def close(self) -> None:
+        super().close()
+        if self.browser_adapter is not None:
+            self.browser_adapter.close()
+
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        host = (urlsplit(url).hostname or "").lower()
+        host = host_of(url)
         headers = dict(kwargs.pop("headers", None) or {})
         if host == "sec.gov" or host.endswith(".sec.gov"):
             if not self.settings.sec_user_agent:
@@ -164,10 +246,21 @@ class PoliteSession(requests.Session):
             raise FetchError(f"{method} {url}: {type(exc).__name__} after retries: {exc}") from exc
 
     def _send_once(self, host: str, method: str, url: str, *args, **kwargs) -> requests.Response:
+        with self._count_lock:
+            refused_url = self._refused.get(host)
+        if refused_url is not None:
+            raise HostRefused(
+                f"{host} refused this run's request for {refused_url} (HTTP 403); "
+                f"not asking {host} again in this run"
+            )
+        self.budget.spend(host)
         self.limiter.wait(host)
         with self._count_lock:
             self.requests_made += 1
         response = super().request(method, url, *args, **kwargs)
+        if response.status_code == REFUSED_STATUS:
+            with self._count_lock:
+                self._refused.setdefault(host, response.url or url)
         if response.status_code in RETRY_STATUSES:
             raise RetryableStatus(response)
         return response
@@ -186,10 +279,19 @@ class HttpClient:
         return self.session.requests_made
 
     def fetch(self, source: str, request: Request, transport: Transport | None = None) -> Payload:
+        """The request's answer: a ``file://`` read, a replay (offline), an immutable
+        request's archived 2xx answer (no request made), or a live GET, archived.
+        Live, raises HostRefused for a host that answered 403 earlier in this run and
+        BudgetExhausted once the host's request budget is used."""
         if urlsplit(request.url).scheme == "file":
             return self._fetch_file(source, request)
         if self.settings.offline:
             return self.archive.get(source, request, as_of=self.settings.replay_as_of)
+        if request.immutable:
+            try:
+                return self.archive.get(source, request, ok_only=True)
+            except ArchiveMiss:
+                pass  # never answered 2xx: ask
         get = transport or (lambda url, params: self.session.get(url, params=params))
         response = get(request.url, dict(request.params))
         return self.archive.put(

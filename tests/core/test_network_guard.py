@@ -47,6 +47,21 @@ def test_requests_to_a_real_host_are_refused_before_dns(network_guard):
     network_guard.blocked.clear()
 
 
+def test_curl_transport_to_a_real_host_is_refused_before_dns(network_guard):
+    # libcurl resolves and connects in C, past the socket module: the guard checks its URL
+    # and proxy options instead (the browser-impersonating transport of PoliteSession).
+    from curl_adapter import CurlCffiAdapter
+
+    with requests.Session() as session:
+        session.mount("http://", CurlCffiAdapter())
+        with pytest.raises(network_guard.error_type):
+            session.get("http://example.com/", timeout=0.5)
+        with pytest.raises(network_guard.error_type):
+            session.get("http://127.0.0.1:9/", proxies={"http": "http://proxy.example:3128"})
+    assert len(network_guard.blocked) == 2
+    network_guard.blocked.clear()
+
+
 def test_loopback_is_allowed(network_guard):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
         server.bind(("127.0.0.1", 0))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -194,10 +193,11 @@ class YahooPlugin(Plugin):
                 )
 
     def transport(self, session: requests.Session) -> Transport:
-        # yfinance performs Yahoo's cookie + crumb handshake on top of our session. It must
-        # use plain `requests` (not curl_cffi) to accept a requests.Session, and Yahoo
-        # answers browser User-Agents only, so we send the one yfinance itself uses.
-        os.environ.setdefault("YF_DISABLE_CURL_CFFI", "1")
+        # yfinance performs Yahoo's cookie + crumb handshake on top of our session, whose
+        # curl_cffi transport gives yahoo.com hosts Chrome's TLS fingerprint (Settings.
+        # impersonate_hosts). yfinance >= 1.4 accepts a requests.Session whichever backend
+        # it picked, so YF_DISABLE_CURL_CFFI is not needed (0.2.58-1.3 refused one either
+        # way). Yahoo answers browser User-Agents only: we send the one yfinance uses.
         from yfinance._http import _FALLBACK_USER_AGENT
         from yfinance.data import YfData
 
