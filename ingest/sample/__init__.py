@@ -32,7 +32,6 @@ from ingest.sample.world import (
     PROFILES,
     SEED,
     SNAPSHOT_HISTORY_DAYS,
-    SNAPSHOT_WITHOUT_SHARES_OUTSTANDING,
     SOURCE,
     SPLITS,
     FundPath,
@@ -44,11 +43,15 @@ from ingest.sample.world import (
     simulate,
     trading_days,
 )
+from ingest.plugins.yahoo.plugin import quote_requests
 from ingest.sample.yahoo import (
     _kind,
     _wire_url,
     bad_ticker_bodies,
     chart_body,
+    frozen_total_assets_days,
+    quote_body,
+    quote_count_refresh_days,
     quote_summary_body,
     shares_body,
 )
@@ -132,6 +135,8 @@ def build_sample_archive(
         bodies = {"chart": chart_body(path), "shares": shares_body(path)}
         params = PlanParams(tickers=(ticker,), start=DEMO_START, end=DEMO_END)
         for request in plugin.plan(params):
+            if _kind(request) == "quote":  # batched across tickers: below
+                continue
             if _kind(request) == "quoteSummary":  # one snapshot per daily run
                 for k in range(max(0, len(path.days) - SNAPSHOT_HISTORY_DAYS), len(path.days)):
                     archive.put(SOURCE, request, body=quote_summary_body(path.through(k)),
@@ -143,6 +148,15 @@ def build_sample_archive(
                         url=_wire_url(request), fetched_at=FETCHED_AT)
             payloads += 1
         funds[ticker] = _fund_manifest(path)
+
+    for day in calendar[-SNAPSHOT_HISTORY_DAYS:]:  # the v7 quote of each daily run
+        known = [t for t in chosen if day in paths[t].days]
+        for request in quote_requests(known):
+            batch = dict(request.params)["symbols"].split(",")
+            body = quote_body([paths[t].through(paths[t].days.index(day)) for t in batch])
+            archive.put(SOURCE, request, body=body, status=200, url=_wire_url(request),
+                        fetched_at=fetched_after_close(day))
+            payloads += 1
 
     payloads += sample_etfdb.write_archive(archive, paths, universe)
     payloads += sample_fred.write_archive(archive, paths)
@@ -207,9 +221,20 @@ def build_sample_archive(
              "reported": list(e.reported), "expected": list(e.expected)}
             for p in paths.values() for e in p.share_errors
         ],
-        "snapshot_without_shares_outstanding": [
-            t for t in SNAPSHOT_WITHOUT_SHARES_OUTSTANDING if t in funds
-        ],
+        # Yahoo's real defects for ETFs (ingest/sample/yahoo.py)
+        "yahoo_defects": {
+            "quote_summary_shares_outstanding": "absent for every ETF",
+            "nav_price": "the previous session's close",
+            "quote_shares_refresh_dates": {
+                t: [p.days[k].isoformat() for k in quote_count_refresh_days(p)]
+                for t, p in paths.items()
+            },
+            "frozen_total_assets": [
+                {"ticker": t, "dates": [p.days[k].isoformat() for k in sorted(frozen)],
+                 "shown_as_of": p.days[min(frozen.values())].isoformat()}
+                for t, p in paths.items() if (frozen := frozen_total_assets_days(p))
+            ],
+        },
         "wire_notes": {
             "chart_timestamps": "09:30 America/New_York of each trading day",
             "chart_prices": "split-adjusted, 2-decimal values carried as float32",
@@ -250,7 +275,6 @@ def _fund_manifest(path: FundPath) -> dict[str, Any]:
         "shares_report_missing_dates": [
             d.isoformat() for i, d in enumerate(path.days) if i not in reported
         ],
-        "snapshot_has_shares_outstanding": spec.ticker not in SNAPSHOT_WITHOUT_SHARES_OUTSTANDING,
         "shares_outstanding_before_start": path.shares_before,
         "shares_outstanding_end": int(path.shares[-1]),
         "creation_units_created": int(path.units[path.units > 0].sum()),

@@ -64,14 +64,16 @@ Wire formats (what Yahoo really sends, so parsers meet the real thing)
     * quoteSummary (formatted=false): plain numbers; dates (``fundInceptionDate``,
       ``lastSplitDate``) are epoch seconds at 00:00 UTC of the calendar date;
       ``regularMarketTime`` is DEMO_END 16:00 New York. The timezone sits in
-      ``quoteType.timeZoneFullName``.
+      ``quoteType.timeZoneFullName``. No ``sharesOutstanding`` (an ETF's has none),
+      ``navPrice`` = the previous close, and the v7 quote's count weeks stale: Yahoo's
+      real defects, rendered by ``ingest/sample/yahoo.py``.
     * fundamentals-timeseries shares_out: ``timestamp`` is 00:00 UTC of the report date,
       values are ints. Reports are daily-ish: ~5% of trading days have none (never the
       first/last day, a split day or the launch day), and the funds in
       ``LAGGED_SHARE_REPORTS`` report the count as of the prior trading day.
     * Share-count errors (``SHARE_ERRORS``), injected into the shares history only (the
-      true path, the quote snapshot's count and total assets, N-PORT and etfdb keep the
-      truth): fat-finger spikes that revert (some straddling a month end), x1000 /
+      true path, the issuers' files, N-PORT and etfdb keep the truth; the errors sit on
+      funds whose flows use the vendor's count): fat-finger spikes that revert (some straddling a month end), x1000 /
       /1000 unit mix-ups, offsets that are no multiple of the creation unit, counts
       frozen for a week inside the NAV window (where total assets reveal the flows), and
       both splits reported in pre-split units for a few days. Each starts on the first
@@ -107,7 +109,8 @@ SOURCE = "yahoo"
 GENERATOR_VERSION = 1
 FETCHED_AT = dt.datetime(2024, 12, 31, 22, 0, tzinfo=dt.UTC)  # an hour after the close
 # The demo warehouse has "run daily" for this many trading days before DEMO_END: each day's
-# quoteSummary snapshot (NAV, total assets, share count) is archived, fetched at 22:00 UTC.
+# quoteSummary snapshot and v7 quote (total assets, vendor share count) are archived,
+# fetched at 22:00 UTC.
 SNAPSHOT_HISTORY_DAYS = 60
 
 
@@ -163,8 +166,7 @@ SPLITS = (
 LAUNCHES = {"IYZ": dt.date(2023, 9, 12)}
 LAUNCH_PRICE = 25.0
 LAUNCH_SEED_UNITS = 4
-LAGGED_SHARE_REPORTS = ("VOO", "BND", "IEFA", "XLP")
-SNAPSHOT_WITHOUT_SHARES_OUTSTANDING = ("DIA", "PALL", "COMT")
+LAGGED_SHARE_REPORTS = ("VOO", "BND", "VOX", "PDBC")
 MISSING_SHARE_REPORT_RATE = 0.05
 MIN_UNITS_OUTSTANDING = 2
 
@@ -234,8 +236,10 @@ FLOW_EPISODES: tuple[FlowEpisode, ...] = (
 )
 
 # Scripted errors in the *reported* share counts (the Yahoo shares history only; the true
-# path, the quote snapshot, N-PORT and every other source keep the truth), so the share-count
-# checks (dbt_project/models/intermediate/quality) have known places to find.
+# path, the issuers' files, N-PORT and every other source keep the truth), so the share-count
+# checks (dbt_project/models/intermediate/quality) have known places to find. They sit on
+# funds whose flows use the vendor's counts: iShares and State Street funds take theirs
+# from the issuer, where a vendor error would never reach a flow.
 SHARE_ERROR_KINDS = ("spike_revert", "stale", "not_unit_multiple", "split_unadjusted",
                      "scale_error")
 
@@ -277,33 +281,33 @@ SHARE_ERRORS: tuple[ShareError, ...] = (
     # fat-finger spikes that revert (three of them straddle a month end)
     ShareError("QQQ", "spike_revert", _D(2023, 3, 6), 1, 0.35, "count 35% too high for a day"),
     ShareError("VTI", "spike_revert", _D(2023, 6, 12), 1, -0.30, "count 30% too low for a day"),
-    ShareError("IVV", "spike_revert", _D(2023, 8, 31), 1, 0.50, "month-end count 50% too high"),
-    ShareError("XLV", "spike_revert", _D(2023, 11, 14), 2, 0.25, "count 25% too high, two days"),
-    ShareError("XLI", "spike_revert", _D(2024, 2, 29), 1, -0.40, "month-end count 40% too low"),
-    ShareError("JNK", "spike_revert", _D(2024, 5, 20), 1, 0.60, "count 60% too high for a day"),
-    ShareError("IEF", "spike_revert", _D(2024, 7, 31), 2, 0.45, "month-end count 45% too high"),
-    ShareError("SLV", "spike_revert", _D(2024, 11, 18), 1, -0.35, "count 35% too low for a day"),
+    ShareError("VFH", "spike_revert", _D(2023, 8, 31), 1, 0.50, "month-end count 50% too high"),
+    ShareError("VDC", "spike_revert", _D(2023, 11, 14), 2, 0.25, "count 25% too high, two days"),
+    ShareError("VIS", "spike_revert", _D(2024, 2, 29), 1, -0.40, "month-end count 40% too low"),
+    ShareError("SMH", "spike_revert", _D(2024, 5, 20), 1, 0.60, "count 60% too high for a day"),
+    ShareError("VCIT", "spike_revert", _D(2024, 7, 31), 2, 0.45, "month-end count 45% too high"),
+    ShareError("PPLT", "spike_revert", _D(2024, 11, 18), 1, -0.35, "count 35% too low for a day"),
     ShareError("VEA", "spike_revert", _D(2024, 12, 5), 1, 0.30, "count 30% too high for a day"),
     # units / thousands mix-ups
-    ShareError("MDY", "scale_error", _D(2023, 4, 17), 1, 1000.0, "count x1000 for a day"),
+    ShareError("VPU", "scale_error", _D(2023, 4, 17), 1, 1000.0, "count x1000 for a day"),
     ShareError("VCIT", "scale_error", _D(2023, 9, 29), 2, 1000.0, "month-end count x1000"),
-    ShareError("XLY", "scale_error", _D(2024, 1, 10), 3, 0.001, "count in thousands, 3 days"),
-    ShareError("IBB", "scale_error", _D(2024, 4, 30), 1, 0.001, "month-end count in thousands"),
-    ShareError("XLU", "scale_error", _D(2024, 8, 5), 1, 1000.0, "count x1000 for a day"),
+    ShareError("VCR", "scale_error", _D(2024, 1, 10), 3, 0.001, "count in thousands, 3 days"),
+    ShareError("VHT", "scale_error", _D(2024, 4, 30), 1, 0.001, "month-end count in thousands"),
+    ShareError("RTH", "scale_error", _D(2024, 8, 5), 1, 1000.0, "count x1000 for a day"),
     ShareError("DBC", "scale_error", _D(2024, 11, 6), 2, 0.001, "count in thousands, 2 days"),
     # odd amounts that no creation or redemption could produce
     ShareError("VNQ", "not_unit_multiple", _D(2023, 2, 14), 1, 0.23, "count off by 0.23 unit"),
-    ShareError("IAU", "not_unit_multiple", _D(2023, 7, 18), 1, -0.31, "count off by -0.31 unit"),
+    ShareError("PALL", "not_unit_multiple", _D(2023, 7, 18), 1, -0.31, "count off by -0.31 unit"),
     ShareError("BNDX", "not_unit_multiple", _D(2023, 12, 11), 2, 0.12, "off by 0.12 unit, 2 days"),
-    ShareError("KRE", "not_unit_multiple", _D(2024, 3, 5), 1, -0.44, "count off by -0.44 unit"),
-    ShareError("SHY", "not_unit_multiple", _D(2024, 6, 14), 1, 0.37, "count off by 0.37 unit"),
-    ShareError("XBI", "not_unit_multiple", _D(2024, 10, 22), 1, -0.18, "count off by -0.18 unit"),
+    ShareError("OIH", "not_unit_multiple", _D(2024, 3, 5), 1, -0.44, "count off by -0.44 unit"),
+    ShareError("VDE", "not_unit_multiple", _D(2024, 6, 14), 1, 0.37, "count off by 0.37 unit"),
+    ShareError("USO", "not_unit_multiple", _D(2024, 10, 22), 1, -0.18, "count off by -0.18 unit"),
     # a vendor repeating an old count while the fund keeps creating (inside the NAV window,
     # where total assets show the flows the stale count hides)
     ShareError("QQQ", "stale", _D(2024, 10, 15), 6, 0.0, "count frozen for six days"),
-    ShareError("MDY", "stale", _D(2024, 11, 4), 5, 0.0, "count frozen for five days"),
+    ShareError("VDE", "stale", _D(2024, 11, 4), 5, 0.0, "count frozen for five days"),
     ShareError("VHT", "stale", _D(2024, 11, 25), 6, 0.0, "count frozen for six days"),
-    ShareError("XLV", "stale", _D(2024, 12, 9), 7, 0.0, "count frozen for seven days"),
+    ShareError("VDC", "stale", _D(2024, 12, 9), 7, 0.0, "count frozen for seven days"),
     # the split's ex-date passes before the vendor rescales the count
     ShareError("UNG", "split_unadjusted", _D(2024, 1, 24), 3, 0.0, "pre-split units for 3 days"),
     ShareError("VGT", "split_unadjusted", _D(2024, 3, 18), 2, 0.0, "pre-split units for 2 days"),

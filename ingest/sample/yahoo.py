@@ -2,6 +2,18 @@
 
 SAMPLE DATA. See ``ingest/sample/world.py`` for the dynamics; the wire notes below say
 what Yahoo really sends, so parsers meet the real thing.
+
+Yahoo's real defects for ETFs (the real QQQ payloads in ../shared/data/yahoo), rendered
+here and listed in the manifest's ``yahoo_defects``:
+  * quoteSummary carries no ``sharesOutstanding`` for an ETF;
+  * ``navPrice`` is the previous session's close, not a NAV;
+  * the v7 quote's ``sharesOutstanding`` is refreshed only every few weeks
+    (``QUOTE_COUNT_REFRESH_DAYS``), so it is weeks to months stale, and ``marketCap`` is
+    that stale count x price, while ``netAssets`` follows the fund;
+  * ``totalAssets`` (quoteSummary) and ``netAssets`` (quote) freeze for a stretch on
+    some funds (``FROZEN_TOTAL_ASSETS``): the value of the day before, repeated.
+The shares history (fundamentals-timeseries) keeps the defects ``world.SHARE_ERRORS``
+and ``LAGGED_SHARE_REPORTS`` put into the reported counts.
 """
 
 from __future__ import annotations
@@ -19,7 +31,6 @@ from ingest.sample.world import (
     EXCHANGES,
     FUND_FAMILY,
     NY,
-    SNAPSHOT_WITHOUT_SHARES_OUTSTANDING,
     TRADING_DAYS_PER_YEAR,
     FundPath,
     FundSpec,
@@ -115,6 +126,18 @@ HOLDINGS_POOLS: dict[str, tuple[str, ...]] = {
 }
 
 VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
+
+# The v7 quote's share count is the true count of the vendor's last refresh: every
+# N trading days, N drawn per fund from this range (and a random phase).
+QUOTE_COUNT_REFRESH_DAYS = (20, 65)
+# (ticker, first frozen day, trading days): totalAssets / netAssets repeat the value of
+# the trading day before the stretch (inside the snapshot window, away from the stale
+# share-count runs the AUM-based flows must reveal).
+FROZEN_TOTAL_ASSETS = (
+    ("VTI", dt.date(2024, 11, 11), 8),
+    ("SMH", dt.date(2024, 12, 2), 10),
+    ("XLK", dt.date(2024, 10, 28), 6),
+)
 
 def _f32(values: np.ndarray) -> list[float]:
     """Yahoo serves prices as float32: 586.08 arrives as 586.0800170898438."""
@@ -215,16 +238,84 @@ def _short_name(name: str) -> str:
     return name[:32].rstrip()
 
 
-def _reported_shares_at_end(path: FundPath) -> int:
-    return int(path.shares[-2] if path.spec.lagged_shares and len(path.shares) > 1
-               else path.shares[-1])
+def _total_assets(path: FundPath, k: int) -> int:
+    return int(round(float(path.shares[k]) * float(path.nav[k]), -3))
+
+
+def frozen_total_assets_days(path: FundPath) -> dict[int, int]:
+    """Day index -> the stale day index whose total assets the vendor still shows."""
+    out: dict[int, int] = {}
+    for ticker, first, length in FROZEN_TOTAL_ASSETS:
+        if ticker != path.spec.ticker or first > path.days[-1]:
+            continue
+        start = next(k for k, d in enumerate(path.days) if d >= first)
+        out.update({k: start - 1 for k in range(start, min(start + length, len(path.days)))})
+    return out
+
+
+def vendor_total_assets(path: FundPath) -> int:
+    """The total assets Yahoo shows on the path's last day (frozen stretches repeat)."""
+    k = len(path.days) - 1
+    return _total_assets(path, frozen_total_assets_days(path).get(k, k))
+
+
+def quote_count_refresh_days(path: FundPath) -> list[int]:
+    """Indices of the days the vendor refreshed the v7 quote's share count."""
+    rng = _rng("quote_count_refresh", path.spec.ticker)
+    every = int(rng.integers(*QUOTE_COUNT_REFRESH_DAYS))
+    return list(range(int(rng.integers(0, every)), len(path.days), every))
+
+
+def vendor_quote_shares(path: FundPath) -> int:
+    """The v7 quote's share count on the path's last day: the last refresh's true count."""
+    k = len(path.days) - 1
+    refreshed = [i for i in quote_count_refresh_days(path) if i <= k]
+    return int(path.shares[refreshed[-1] if refreshed else 0])
+
+
+def quote_body(paths: list[FundPath]) -> bytes:
+    """The v7 quote for several funds, each as known at its path's last day."""
+    results = []
+    for path in paths:
+        spec, end = path.spec, path.days[-1]
+        close, prev = float(path.close[-1]), float(path.close[-2])
+        shares = vendor_quote_shares(path)
+        exchange_name, _ = EXCHANGES[spec.exchange]
+        zone = dt.datetime.combine(end, dt.time(16), NY)
+        results.append({
+            "language": "en-US", "region": "US", "quoteType": "ETF", "typeDisp": "ETF",
+            "quoteSourceName": "Delayed Quote", "triggerable": True, "currency": "USD",
+            "tradeable": False, "cryptoTradeable": False,
+            "gmtOffSetMilliseconds": int(zone.utcoffset().total_seconds()) * 1000,
+            "market": "us_market", "esgPopulated": False, "marketState": "POST",
+            "regularMarketChange": round(close - prev, 4),
+            "regularMarketDayHigh": float(path.high[-1]),
+            "regularMarketDayLow": float(path.low[-1]),
+            "regularMarketVolume": int(path.volume[-1]),
+            "regularMarketPreviousClose": prev,
+            "fullExchangeName": exchange_name, "financialCurrency": "USD",
+            "regularMarketOpen": float(path.open[-1]),
+            "netAssets": float(round(vendor_total_assets(path), -4)),
+            "regularMarketChangePercent": round(100 * (close - prev) / prev, 6),
+            "shortName": _short_name(spec.name), "longName": spec.name,
+            "regularMarketTime": _epoch_at(end, 16), "exchange": spec.exchange,
+            "exchangeTimezoneName": "America/New_York",
+            "exchangeTimezoneShortName": zone.tzname(),
+            "regularMarketPrice": close,
+            "sharesOutstanding": shares,
+            "netExpenseRatio": round(spec.expense_ratio * 100, 4),
+            "marketCap": int(round(shares * close)),
+            "firstTradeDateMilliseconds": _epoch_at(_first_trade_date(spec), 9, 30) * 1000,
+            "priceHint": 2,
+            "symbol": spec.ticker,
+        })
+    return _dumps({"quoteResponse": {"result": results, "error": None}})
 
 
 def quote_summary_body(path: FundPath) -> bytes:
     spec = path.spec
     end = path.days[-1]
-    nav_end = round(float(path.nav[-1]), 2)
-    total_assets = int(round(float(path.shares[-1]) * float(path.nav[-1]), -3))
+    total_assets = vendor_total_assets(path)
     close, prev = float(path.close[-1]), float(path.close[-2])
     year_ago = end - dt.timedelta(days=365)
     trailing_div = round(sum(a for k, a in path.dividends.items() if path.days[k] > year_ago), 4)
@@ -250,8 +341,6 @@ def quote_summary_body(path: FundPath) -> bytes:
         "fundInceptionDate": _epoch_midnight_utc(spec.inception),
         "legalType": legal_type,
     }
-    if spec.ticker not in SNAPSHOT_WITHOUT_SHARES_OUTSTANDING:
-        stats["sharesOutstanding"] = _reported_shares_at_end(path)
     if spec.splits:
         last = spec.splits[-1]
         stats["lastSplitFactor"] = f"{last.numerator}:{last.denominator}"
@@ -318,7 +407,7 @@ def quote_summary_body(path: FundPath) -> bytes:
             "averageDailyVolume10Day": avg_volume_10,
             "yield": round(trailing_div / close, 4) if close else 0,
             "totalAssets": total_assets,
-            "navPrice": nav_end,
+            "navPrice": prev,  # Yahoo's navPrice is the previous session's close
             "fiftyTwoWeekLow": float(path.close[-TRADING_DAYS_PER_YEAR:].min()),
             "fiftyTwoWeekHigh": float(path.close[-TRADING_DAYS_PER_YEAR:].max()),
             "fiftyDayAverage": round(float(path.close[-50:].mean()), 4),
@@ -429,6 +518,8 @@ def _kind(request: Request) -> str:
         return "quoteSummary"
     if "/fundamentals-timeseries/" in request.url:
         return "shares"
+    if request.url.endswith("/v7/finance/quote"):
+        return "quote"
     raise ValueError(f"unexpected request in the Yahoo plan: {request.url}")
 
 

@@ -28,6 +28,8 @@ from ingest.plugins.yahoo.plugin import (
     PRICES,
     QUOTE_SUMMARY_MODULES,
     QUOTE_SUMMARY_URL,
+    QUOTE_URL,
+    QUOTES,
     SECTOR_WEIGHTS,
     SHARES,
     SNAPSHOTS,
@@ -91,13 +93,16 @@ JAN_2 = 1704153600  # 2024-01-02 00:00 UTC (2024-01-01 is 1704067200)
 FEB_1 = 1706745600  # 2024-02-01 00:00 UTC: period2 is the day after `end`
 
 
-def test_plan_makes_three_requests_per_ticker(plugin: YahooPlugin):
+def test_plan_makes_three_requests_per_ticker_and_one_quote_batch(plugin: YahooPlugin):
     params = PlanParams(tickers=("SPY", "QQQ"), start=D(2024, 1, 2), end=D(2024, 1, 31))
     planned = list(plugin.plan(params))
     assert [r.label for r in planned] == [
         "SPY chart", "SPY quoteSummary", "SPY shares",
         "QQQ chart", "QQQ quoteSummary", "QQQ shares",
+        "quote SPY..QQQ (2)",
     ]  # fmt: skip
+    assert planned[-1].url == QUOTE_URL
+    assert dict(planned[-1].params) == {"symbols": "SPY,QQQ"}
     spy_chart, spy_summary, spy_shares = (dict(r.params) for r in planned[:3])
     assert planned[0].url == "https://query2.finance.yahoo.com/v8/finance/chart/SPY"
     assert spy_chart == {
@@ -128,10 +133,20 @@ def test_plan_respects_datasets_and_history_only(plugin: YahooPlugin):
     only_prices = dataclasses.replace(base, extra={"datasets": ("prices",)})
     assert [r.label for r in plugin.plan(only_prices)] == ["SPY chart"]
     snapshot_and_shares = dataclasses.replace(base, extra={"datasets": ("snapshot", "shares")})
-    assert [r.label for r in plugin.plan(snapshot_and_shares)] == ["SPY quoteSummary", "SPY shares"]
+    assert [r.label for r in plugin.plan(snapshot_and_shares)] == [
+        "SPY quoteSummary", "SPY shares", "quote SPY"]
     backfill = dataclasses.replace(base, extra={"history_only": True})
     assert [r.label for r in plugin.plan(backfill)] == ["SPY chart", "SPY shares"]
     assert list(plugin.plan(dataclasses.replace(base, tickers=()))) == []
+
+
+def test_quotes_are_batched(plugin: YahooPlugin):
+    tickers = tuple(f"T{i:03d}" for i in range(120))
+    quotes = [r for r in plugin.plan(PlanParams(tickers, extra={"datasets": ("snapshot",)}))
+              if r.url == QUOTE_URL]
+    symbols = [dict(r.params)["symbols"].split(",") for r in quotes]
+    assert [len(s) for s in symbols] == [50, 50, 20]
+    assert [t for batch in symbols for t in batch] == list(tickers)
 
 
 def test_plan_defaults_to_the_last_30_days(plugin: YahooPlugin):
@@ -424,7 +439,80 @@ def test_shares_of_the_wrong_length_are_malformed(plugin: YahooPlugin):
         plugin.parse(shares("SPY", body))
 
 
+# -- v7 quote -----------------------------------------------------------------------------------
+
+
+def quote(body: bytes | dict, status: int = 200) -> Payload:
+    return payload(QUOTE_URL, body, status)
+
+
+def test_quote_rows_one_per_symbol(plugin: YahooPlugin):
+    body = {"quoteResponse": {"error": None, "result": [
+        {"symbol": "SPY", "quoteType": "ETF", "currency": "USD", "regularMarketPrice": 470.5,
+         "regularMarketPreviousClose": 469.0, "regularMarketTime": 1703278800,
+         "exchangeTimezoneName": "America/New_York", "sharesOutstanding": 917232016,
+         "netAssets": 4.9e11, "marketCap": 431557000000},
+        {"symbol": "gld", "quoteType": "ETF"},
+    ]}}
+    rows = by_date_and_ticker(plugin.parse(quote(body))[QUOTES.name])
+    spy = rows[("SPY", D(2023, 12, 22))]  # 16:00 New York on the 22nd
+    assert (spy["shares_outstanding"], spy["net_assets"], spy["market_cap"]) == (
+        917232016, 4.9e11, 431557000000)
+    assert spy["regular_market_previous_close"] == 469.0
+    gld = rows[("GLD", FETCHED_AT.date())]  # no market time: the fetch date
+    assert is_null(gld["shares_outstanding"]) and is_null(gld["net_assets"])
+
+
+def by_date_and_ticker(rows) -> dict[tuple[str, dt.date], dict[str, Any]]:
+    return {(r["ticker"], r["as_of_date"]): r for r in frame(rows).to_dict("records")}
+
+
+def test_quote_errors(plugin: YahooPlugin):
+    with pytest.raises(SourceError, match="Invalid"):
+        plugin.parse(quote({"quoteResponse": {"result": None,
+                                              "error": {"description": "Invalid Crumb"}}}))
+    with pytest.raises(MalformedPayload, match="quoteResponse"):
+        plugin.parse(quote({"finance": {}}))
+    with pytest.raises(MalformedPayload, match="symbol"):
+        plugin.parse(quote({"quoteResponse": {"result": [{"quoteType": "ETF"}]}}))
+
+
 # -- real payloads, when present ---------------------------------------------------------------
+
+
+def _real(name: str) -> bytes:
+    path = SHARED_YAHOO / name
+    if not path.is_file():
+        pytest.skip(f"no real Yahoo payload at {path}")
+    return path.read_bytes()
+
+
+def test_real_qqq_quote_summary_has_no_share_count_and_navprice_is_the_previous_close(
+    plugin: YahooPlugin,
+):
+    body = _real("real_QQQ_quoteSummary_2025-02-19.json")
+    detail = json.loads(body)["quoteSummary"]["result"][0]["summaryDetail"]
+    (snapshot,) = frame(plugin.parse(summary("QQQ", body))[SNAPSHOTS.name]).to_dict("records")
+    assert snapshot["ticker"] == "QQQ"
+    assert is_null(snapshot["shares_outstanding"])  # an ETF's quote summary carries none
+    assert snapshot["total_assets"] == 328_302_690_304
+    assert snapshot["nav_price"] == 538.15 == detail["previousClose"]
+    assert snapshot["category"] == "Large Growth"
+
+
+def test_real_qqq_v7_quote_count_is_stale_against_its_own_net_assets(plugin: YahooPlugin):
+    (row,) = frame(plugin.parse(quote(_real("real_QQQ_v7_quote_2025-02-19.json")))[QUOTES.name]
+                   ).to_dict("records")
+    assert (row["ticker"], row["as_of_date"]) == ("QQQ", D(2025, 2, 18))  # the market date
+    assert row["shares_outstanding"] == 393_100_000
+    assert row["net_assets"] == 328_302_690_000
+    assert row["market_cap"] == 212_026_343_424
+    assert row["regular_market_price"] == 539.37
+    implied = row["net_assets"] / row["regular_market_price"]
+    assert round(implied / 1e6, 1) == 608.7
+    assert 1 - row["shares_outstanding"] / implied > 0.35  # ~35% stale: far beyond 5%
+    assert row["market_cap"] == pytest.approx(row["shares_outstanding"] * 539.37, rel=1e-6)
+
 
 
 def _endpoint_for(data: dict[str, Any]) -> str | None:
@@ -432,6 +520,8 @@ def _endpoint_for(data: dict[str, Any]) -> str | None:
         return CHART_URL
     if "quoteSummary" in data:
         return QUOTE_SUMMARY_URL
+    if "quoteResponse" in data:
+        return QUOTE_URL
     if "timeseries" in data or "finance" in data:
         return TIMESERIES_URL
     return None
@@ -470,16 +560,14 @@ def _archive_fixtures(archive: Archive, plugin: YahooPlugin, params: PlanParams)
         "ZZZZ chart": ("chart_ZZZZ_404.json", 404),
         "ZZZZ quoteSummary": ("quoteSummary_ZZZZ_404.json", 404),
         "ZZZZ shares": ("shares_ZZZZ.json", 200),
+        "quote SPY..ZZZZ (2)": ("quote_SPY_ZZZZ.json", 200),
     }
     for request in plugin.plan(params):
         name, status = bodies[request.label]
         archive.put("yahoo", request, fixture_bytes(name), status, request.url, FETCHED_AT)
 
 
-def test_offline_run_from_an_archive(
-    settings: Settings, archive: Archive, plugin: YahooPlugin, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setenv("YF_DISABLE_CURL_CFFI", "1")  # the transport sets it; keep it scoped
+def test_offline_run_from_an_archive(settings: Settings, archive: Archive, plugin: YahooPlugin):
     params = PlanParams(tickers=("SPY", "ZZZZ"), start=D(2023, 12, 14), end=D(2023, 12, 26))
     _archive_fixtures(archive, plugin, params)
     offline = dataclasses.replace(settings, offline=True)
@@ -488,7 +576,7 @@ def test_offline_run_from_an_archive(
 
     assert result.status == "partial"
     assert result.requests_made == 0
-    assert result.payloads == 6
+    assert result.payloads == 7
     assert result.quarantined == 0
     assert sorted(result.errors) == [
         "ZZZZ chart: No data found, symbol may be delisted",
@@ -508,12 +596,15 @@ def test_offline_run_from_an_archive(
             "select as_of_date, nav_price, inception_date from raw.yahoo_fund_snapshots"
         ).fetchall() == [(D(2023, 12, 22), 473.55, D(1993, 1, 22))]
         assert con.execute("select count(*) from raw.yahoo_shares_outstanding").fetchone() == (4,)
+        assert con.execute(
+            "select ticker, as_of_date, shares_outstanding, net_assets from raw.yahoo_quotes"
+        ).fetchall() == [("SPY", D(2023, 12, 22), 889232016, 495012345678.0)]
         assert con.execute("select count(*) from raw.yahoo_fund_sector_weights").fetchone() == (11,)
         assert con.execute("select count(*) from raw.yahoo_fund_top_holdings").fetchone() == (3,)
         ((status, errors),) = con.execute("select status, errors from raw.ingest_runs").fetchall()
     assert status == "partial"
     assert any("ZZZZ" in e for e in json.loads(errors))
-    assert result.rows_landed == 8 + 1 + 4 + 11 + 3
+    assert result.rows_landed == 8 + 1 + 1 + 4 + 11 + 3
 
     again = run_plugin(plugin, params, offline)
     assert (again.status, again.rows_landed) == ("partial", 0)

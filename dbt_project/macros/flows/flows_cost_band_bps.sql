@@ -6,11 +6,20 @@
     underlying, creation fees).
 #}
 {% macro flows_cost_band_bps(asset_class_column) %}
-    {%- set bands = var('arbitrage_cost_band_bps', {}) or {} -%}
+    {{- bps_by_asset_class(asset_class_column, var('arbitrage_cost_band_bps', {}),
+                           var('arbitrage_default_cost_band_bps')) -}}
+{%- endmacro %}
+
+
+{#-
+    bps_by_asset_class(asset_class_column, bands, default): a double, the bps `bands`
+    (asset class -> bps) gives the column's asset class (case-insensitive), else `default`.
+-#}
+{% macro bps_by_asset_class(asset_class_column, bands, default) %}
     cast(case lower({{ asset_class_column }})
-    {%- for asset_class, bps in bands.items() | sort %}
+    {%- for asset_class, bps in (bands or {}).items() | sort %}
         when '{{ asset_class | lower }}' then {{ bps | float }}
     {%- endfor %}
-        else {{ var('arbitrage_default_cost_band_bps') | float }}
+        else {{ default | float }}
     end as double)
 {%- endmacro %}

@@ -5,16 +5,25 @@
     trading day t takes the latest count reported on or before t (a count reported on
     a weekend or holiday applies from the next trading day), carried for at most
     var('shares_max_carry_days') calendar days; older or absent counts leave the day's
-    shares null. Counts come from Yahoo's shares history and, on dates the history
-    lacks, from the fund snapshot (history preferred when both exist).
+    shares null.
+
+    Source precedence, per ticker-day: the issuer's own count (int_etf_issuer_days:
+    iShares holdings files, State Street NAV history) whenever one is fresh, else the
+    vendor's (int_etf_vendor_counts: Yahoo's shares history, else its quoteSummary or
+    v7 quote count unless flagged stale). A fresher vendor count never displaces a
+    carried issuer count: the two count differently (a stale vendor count is weeks
+    old), and switching would make a phantom flow. shares_source names the plugin that
+    supplied the count, shares_source_type whether it is the issuer or a vendor.
 
     Splits: counts are as reported, i.e. in the share units of their own date. A count
     carried across a split going ex after its report date and on or before t is
     multiplied by those splits' ratios (rounded to whole shares), so a split never
     looks like a flow. A count reported on the ex-date itself is already post-split.
 
-    NAV: Yahoo has no NAV history; a snapshot's NAV (and total assets) describes its
-    own date only and is null on every other day.
+    NAV: the issuer's NAV for that very day (nav_source 'issuer'), else null (the flow
+    engine then uses the close). There is no vendor NAV: Yahoo's navPrice is the
+    previous session's close. Total assets are the vendor's (Yahoo's snapshot), on the
+    snapshot date only, so the AUM-based flow stays independent of the issuer's count.
 
     Prices: Yahoo serves bars split-adjusted for every split that had gone ex when they
     were fetched (prices and dividends divided by the ratio, volume multiplied), so
@@ -50,17 +59,24 @@ prices as (
 
 ),
 
-shares_history as (
+issuer_days as (
 
-    select * from {{ ref('stg_yahoo__shares_outstanding') }}
+    select * from {{ ref('int_etf_issuer_days') }}
     where 1 = 1 {{ flows_date_filter('as_of_date', counts_from) }}
+
+),
+
+vendor_counts as (
+
+    select * from {{ ref('int_etf_vendor_counts') }}
+    where is_usable_for_flows {{ flows_date_filter('as_of_date', counts_from) }}
 
 ),
 
 snapshots as (
 
     select * from {{ ref('stg_yahoo__fund_snapshots') }}
-    where 1 = 1 {{ flows_date_filter('as_of_date', counts_from) }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
 
 ),
 
@@ -75,54 +91,85 @@ trading_days as (
 
 ),
 
-history_counts as (
+issuer_counts as (
 
     select
         ticker,
         as_of_date as shares_as_of_date,
         shares_outstanding as shares_outstanding_reported,
-        'yahoo_shares_history' as shares_source
-    from shares_history
-    where shares_outstanding is not null
+        shares_source
+    from issuer_days
 
 ),
 
-snapshot_counts as (
+vendor_share_counts as (
 
     select
-        snapshots.ticker,
-        snapshots.as_of_date as shares_as_of_date,
-        snapshots.shares_outstanding as shares_outstanding_reported,
-        'yahoo_fund_snapshot' as shares_source
-    from snapshots
-    left join history_counts
-        on snapshots.ticker = history_counts.ticker
-        and snapshots.as_of_date = history_counts.shares_as_of_date
-    where
-        snapshots.shares_outstanding is not null
-        and history_counts.ticker is null
+        ticker,
+        as_of_date as shares_as_of_date,
+        shares_outstanding as shares_outstanding_reported,
+        'yahoo' as shares_source
+    from vendor_counts
 
 ),
 
-share_counts as (
-
-    select * from history_counts
-    union all
-    select * from snapshot_counts
-
-),
-
-days_with_counts as (
+days_with_issuer_counts as (
 
     {{ asof_join(
         left='trading_days',
-        right='share_counts',
+        right='issuer_counts',
         partition_by='ticker',
         left_date='as_of_date',
         right_date='shares_as_of_date',
         left_columns=['ticker', 'as_of_date'],
         right_columns=['shares_as_of_date', 'shares_outstanding_reported', 'shares_source'],
     ) }}
+
+),
+
+days_with_vendor_counts as (
+
+    {{ asof_join(
+        left='trading_days',
+        right='vendor_share_counts',
+        partition_by='ticker',
+        left_date='as_of_date',
+        right_date='shares_as_of_date',
+        left_columns=['ticker', 'as_of_date'],
+        right_columns=['shares_as_of_date', 'shares_outstanding_reported', 'shares_source'],
+    ) }}
+
+),
+
+candidate_counts as (
+
+    select
+        days_with_issuer_counts.*,
+        'issuer' as shares_source_type,
+        1 as source_priority
+    from days_with_issuer_counts
+    union all
+    select
+        days_with_vendor_counts.*,
+        'vendor' as shares_source_type,
+        2 as source_priority
+    from days_with_vendor_counts
+
+),
+
+fresh_candidates as (
+
+    select
+        candidate_counts.*,
+        {{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }} as shares_age_days,
+        row_number() over (
+            partition by ticker, as_of_date order by source_priority
+        ) as candidate_rank
+    from candidate_counts
+    where
+        shares_as_of_date is not null
+        and {{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }}
+            <= {{ var('shares_max_carry_days') }}
 
 ),
 
@@ -134,12 +181,10 @@ fresh_counts as (
         shares_as_of_date,
         shares_outstanding_reported,
         shares_source,
-        {{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }} as shares_age_days
-    from days_with_counts
-    where
-        shares_as_of_date is not null
-        and {{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }}
-            <= {{ var('shares_max_carry_days') }}
+        shares_source_type,
+        shares_age_days
+    from fresh_candidates
+    where candidate_rank = 1
 
 ),
 
@@ -223,9 +268,13 @@ final as (
         fresh_counts.shares_as_of_date,
         fresh_counts.shares_age_days,
         fresh_counts.shares_source,
+        fresh_counts.shares_source_type,
 
-        ----------  snapshot values, on the snapshot date only
-        snapshots.nav,
+        ----------  NAV: the issuer's, that day only
+        issuer_days.nav,
+        case when issuer_days.nav is not null then 'issuer' end as nav_source,
+
+        ----------  the vendor's total assets, on its snapshot date only
         snapshots.total_assets_usd as reported_total_assets_usd
 
     from prices
@@ -238,6 +287,9 @@ final as (
     left join split_factors
         on prices.ticker = split_factors.ticker
         and prices.as_of_date = split_factors.as_of_date
+    left join issuer_days
+        on prices.ticker = issuer_days.ticker
+        and prices.as_of_date = issuer_days.as_of_date
     left join snapshots
         on prices.ticker = snapshots.ticker
         and prices.as_of_date = snapshots.as_of_date

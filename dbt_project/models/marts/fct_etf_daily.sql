@@ -34,8 +34,9 @@ final as (
         split_ratio,
         price_split_factor,
 
-        ----------  nav (snapshot dates only)
+        ----------  nav: the issuer's, on its dates only
         nav,
+        nav_source,
 
         ----------  shares, as-of aligned
         shares_outstanding,
@@ -44,12 +45,13 @@ final as (
         shares_as_of_date,
         shares_age_days,
         shares_source,
+        shares_source_type,
 
         ----------  assets
         shares_outstanding * coalesce(nav, close) as aum_usd,
         case
             when shares_outstanding is null then null
-            when nav is not null then 'nav'
+            when nav is not null then nav_source
             when close is not null then 'close'
         end as aum_price_source,
         reported_total_assets_usd

@@ -1,5 +1,11 @@
 """Yahoo Finance: daily OHLCV with dividends and splits, fund snapshots, shares outstanding.
 
+Yahoo is the vendor fallback, never the primary share count or NAV (real payloads in
+../shared/data/yahoo): an ETF's quoteSummary carries no ``sharesOutstanding``, the v7
+quote's ``sharesOutstanding`` can be months stale (QQQ 2025-02-19: 393.1 M while its own
+``netAssets / price`` is 608.7 M), and ``navPrice`` is the previous session's close, not a
+NAV. They are landed as served; the dbt models decide what to trust.
+
 Requests are the ones yfinance makes (chart, quoteSummary, fundamentals-timeseries) and are
 sent through yfinance's ``YfData`` with the core's session, so yfinance handles Yahoo's
 cookie/crumb handshake while our session rate-limits, retries and archives. Parsing is ours:
@@ -34,6 +40,8 @@ BASE_URL = "https://query2.finance.yahoo.com"
 CHART_URL = BASE_URL + "/v8/finance/chart/{ticker}"
 QUOTE_SUMMARY_URL = BASE_URL + "/v10/finance/quoteSummary/{ticker}"
 TIMESERIES_URL = BASE_URL + "/ws/fundamentals-timeseries/v1/finance/timeseries/{ticker}"
+QUOTE_URL = BASE_URL + "/v7/finance/quote"
+QUOTE_BATCH = 50  # symbols per v7 quote request
 QUOTE_SUMMARY_MODULES = (
     "quoteType,price,summaryDetail,defaultKeyStatistics,fundProfile,topHoldings"
 )
@@ -71,7 +79,7 @@ SNAPSHOTS = RawTable(
         "exchange": "VARCHAR",
         "currency": "VARCHAR",
         "total_assets": "DOUBLE",
-        "nav_price": "DOUBLE",
+        "nav_price": "DOUBLE",  # as served; Yahoo's navPrice is the previous close
         "regular_market_price": "DOUBLE",
         "shares_outstanding": "DOUBLE",
         "expense_ratio": "DOUBLE",
@@ -79,6 +87,23 @@ SNAPSHOTS = RawTable(
     },
     ("ticker", "as_of_date"),
     "Fund snapshot from quoteSummary, one row per ticker per market date it describes.",
+)
+QUOTES = RawTable(
+    "yahoo_quotes",
+    {
+        "ticker": "VARCHAR",
+        "as_of_date": "DATE",
+        "quote_type": "VARCHAR",
+        "currency": "VARCHAR",
+        "regular_market_price": "DOUBLE",
+        "regular_market_previous_close": "DOUBLE",
+        "shares_outstanding": "DOUBLE",
+        "net_assets": "DOUBLE",
+        "market_cap": "DOUBLE",
+    },
+    ("ticker", "as_of_date"),
+    "The v7 quote, one row per ticker per market date: sharesOutstanding (often stale for an "
+    "ETF), netAssets and marketCap (= that count x price).",
 )
 SHARES = RawTable(
     "yahoo_shares_outstanding",
@@ -162,7 +187,7 @@ def _calendar_dates(timestamps: Iterable[int]) -> list[dt.date]:
 class YahooPlugin(Plugin):
     name: ClassVar[str] = "yahoo"
     description: ClassVar[str] = "Yahoo Finance prices, fund snapshots, shares outstanding"
-    tables = (PRICES, SNAPSHOTS, SHARES, SECTOR_WEIGHTS, TOP_HOLDINGS)
+    tables = (PRICES, SNAPSHOTS, QUOTES, SHARES, SECTOR_WEIGHTS, TOP_HOLDINGS)
 
     def plan(self, params: PlanParams) -> Iterable[Request]:
         end = params.end or dt.date.today()
@@ -191,6 +216,8 @@ class YahooPlugin(Plugin):
                     TIMESERIES_URL.format(ticker=ticker), f"{ticker} shares",
                     symbol=ticker, **period,
                 )
+        if "snapshot" in datasets:
+            yield from quote_requests(params.tickers)
 
     def transport(self, session: requests.Session) -> Transport:
         # yfinance performs Yahoo's cookie + crumb handshake on top of our session, whose
@@ -223,6 +250,8 @@ class YahooPlugin(Plugin):
             return self._parse_quote_summary(payload)
         if "/fundamentals-timeseries/" in path:
             return {SHARES.name: self._parse_shares(payload)}
+        if path.endswith("/v7/finance/quote"):
+            return {QUOTES.name: self._parse_quotes(payload)}
         raise MalformedPayload(f"no parser for {path}")
 
     # -- chart -----------------------------------------------------------------------------
@@ -329,6 +358,36 @@ class YahooPlugin(Plugin):
             TOP_HOLDINGS.name: holdings,
         }
 
+    # -- v7 quote -----------------------------------------------------------------------
+
+    def _parse_quotes(self, payload: Payload) -> list[dict[str, Any]]:
+        data = _json(payload)
+        if "quoteResponse" not in data:
+            raise MalformedPayload("missing top-level 'quoteResponse'")
+        block = data["quoteResponse"] or {}
+        if block.get("error") or payload.status >= 400:
+            raise SourceError((block.get("error") or {}).get("description")
+                              or f"HTTP {payload.status}")
+        rows = []
+        for quote in block.get("result") or []:
+            if not isinstance(quote, dict) or not quote.get("symbol"):
+                raise MalformedPayload(f"quote without a symbol: {quote!r:.80}")
+            market_time = _raw(quote.get("regularMarketTime"))
+            tz = quote.get("exchangeTimezoneName") or DEFAULT_TZ
+            rows.append({
+                "ticker": str(quote["symbol"]).upper(),
+                "as_of_date": (_dates([market_time], tz)[0] if market_time
+                               else payload.fetched_at.date()),
+                "quote_type": quote.get("quoteType"),
+                "currency": quote.get("currency"),
+                "regular_market_price": _raw(quote.get("regularMarketPrice")),
+                "regular_market_previous_close": _raw(quote.get("regularMarketPreviousClose")),
+                "shares_outstanding": _raw(quote.get("sharesOutstanding")),
+                "net_assets": _raw(quote.get("netAssets")),
+                "market_cap": _raw(quote.get("marketCap")),
+            })
+        return rows
+
     # -- fundamentals-timeseries (shares_out) --------------------------------------------
 
     def _parse_shares(self, payload: Payload) -> pd.DataFrame:
@@ -351,6 +410,15 @@ class YahooPlugin(Plugin):
         )
         frame = frame.sort_values("reported_at", kind="stable")
         return frame.drop_duplicates("as_of_date", keep="last")
+
+
+def quote_requests(tickers: Iterable[str]) -> Iterable[Request]:
+    """The v7 quote for ``tickers``, QUOTE_BATCH symbols per request, in the given order."""
+    tickers = list(tickers)
+    for first in range(0, len(tickers), QUOTE_BATCH):
+        batch = tickers[first:first + QUOTE_BATCH]
+        label = f"quote {batch[0]}" + (f"..{batch[-1]} ({len(batch)})" if len(batch) > 1 else "")
+        yield Request.get(QUOTE_URL, label, symbols=",".join(batch))
 
 
 def _ticker_of(payload: Payload) -> str:

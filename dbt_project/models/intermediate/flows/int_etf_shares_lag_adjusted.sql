@@ -50,8 +50,9 @@ lag_adjusted as (
         dividend_per_share,
         split_ratio,
 
-        ----------  snapshot values (snapshot dates only)
+        ----------  the issuer's NAV (its dates only), the vendor's total assets (snapshot dates)
         nav,
+        nav_source,
         reported_total_assets_usd,
 
         ----------  shares, lag-adjusted
@@ -59,6 +60,8 @@ lag_adjusted as (
         {%- if max_lag == 0 %}
         shares_outstanding,
         shares_as_of_date as shares_report_date,
+        shares_source,
+        shares_source_type,
         {%- else %}
         case shares_report_lag_days
             when 0 then shares_outstanding
@@ -75,17 +78,14 @@ lag_adjusted as (
             )
             {%- endfor %}
         end as shares_outstanding,
-        case shares_report_lag_days
-            when 0 then shares_as_of_date
-            {%- for lag in range(1, max_lag + 1) %}
-            when {{ lag }} then lead(shares_as_of_date, {{ lag }}) over (
-                partition by ticker order by as_of_date
-            )
-            {%- endfor %}
-        end as shares_report_date,
+        {%- for column, name in [('shares_as_of_date', 'shares_report_date'),
+                                 ('shares_source', 'shares_source'),
+                                 ('shares_source_type', 'shares_source_type')] %}
+        {{ quality_value_at_lag(column, 'shares_report_lag_days', 'ticker', 'as_of_date', max_lag, lead=true) }}
+            as {{ name }},
+        {%- endfor %}
         {%- endif %}
-        shares_outstanding as shares_outstanding_unadjusted,
-        shares_source
+        shares_outstanding as shares_outstanding_unadjusted
 
     from report_lags
 

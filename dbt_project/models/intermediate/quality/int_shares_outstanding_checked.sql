@@ -83,11 +83,13 @@ days as (
         dividend_per_share,
         split_ratio,
         nav,
+        nav_source,
         reported_total_assets_usd,
         shares_outstanding,
         shares_outstanding_reported,
         shares_as_of_date,
-        shares_source
+        shares_source,
+        shares_source_type
     from {{ ref('int_etf_days_aligned') }}
 
 ),
@@ -649,6 +651,7 @@ final as (
         days.dividend_per_share,
         days.split_ratio,
         days.nav,
+        days.nav_source,
         days.reported_total_assets_usd,
 
         ----------  the count as reported (never changed)
@@ -656,6 +659,7 @@ final as (
         flagged.shares_outstanding as shares_outstanding_raw,
         flagged.shares_as_of_date,
         days.shares_source,
+        days.shares_source_type,
         is_report_day,
 
         ----------  fund context
@@ -714,11 +718,13 @@ select
     dividend_per_share,
     split_ratio,
     nav,
+    nav_source,
     reported_total_assets_usd,
     shares_outstanding_reported,
     shares_outstanding_raw,
     shares_as_of_date,
     shares_source,
+    shares_source_type,
     is_report_day,
     shares_report_lag_days,
     lag_source,

@@ -1,9 +1,11 @@
 {#
-    One row per segment ('all' and each asset class) per tolerance in
+    One row per segment per tolerance in
     var('reconciliation_tolerance_pcts'): how many comparable fund-months
     (fct_nport_flow_reconciliation.is_comparable) land within the tolerance of the
     fund's own N-PORT net flow, |ours − N-PORT| <= tolerance % × |N-PORT|. The warehouse
-    measuring its own accuracy.
+    measuring its own accuracy. Segments by segment_kind: all ('all'), asset_class
+    (equity, bond, …) and shares_source (issuer, vendor, mixed: whose share counts our
+    side used — the gain from issuer counts, measured).
 #}
 
 {%- set tolerances = var('reconciliation_tolerance_pcts') %}
@@ -46,15 +48,20 @@ months as (
 
 segmented as (
 
-    select 'all' as segment, months.* from months
+    select 'all' as segment_kind, 'all' as segment, months.* from months
     union all
-    select asset_class as segment, months.* from months
+    select 'asset_class' as segment_kind, asset_class as segment, months.* from months
+    union all
+    select 'shares_source' as segment_kind, shares_source_type as segment, months.*
+    from months
+    where shares_source_type is not null
 
 ),
 
 summary as (
 
     select
+        segmented.segment_kind,
         segmented.segment,
         tolerances.tolerance_pct,
         count(*) as nport_fund_months,
@@ -82,7 +89,7 @@ summary as (
             as total_nport_gross_flow_usd
     from segmented
     cross join tolerances
-    group by segmented.segment, tolerances.tolerance_pct
+    group by segmented.segment_kind, segmented.segment, tolerances.tolerance_pct
 
 ),
 
@@ -99,6 +106,7 @@ final as (
 )
 
 select
+    segment_kind,
     segment,
     tolerance_pct,
     nport_fund_months,

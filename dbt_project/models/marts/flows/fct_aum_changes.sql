@@ -9,7 +9,8 @@
     daily residual is rounding only. A month sums its days (exactly: flows_exact_sum); its start is the AUM at the
     close before its first trading row and its end the AUM at its last trading row, so
     the residual is what days without a flow (missing share counts, a fund's first day)
-    leave unexplained. Incremental: each run rebuilds from the first day of the month
+    leave unexplained. days_with_issuer_count says how many of the days' counts came
+    from the fund's issuer (the rest from the vendor). Incremental: each run rebuilds from the first day of the month
     that contains flows_recompute_from().
 #}
 
@@ -31,7 +32,8 @@ flows as (
         aum_usd,
         net_flow_usd,
         market_effect_usd,
-        distributions_usd
+        distributions_usd,
+        shares_source_type
     from {{ ref('fct_etf_flows_daily') }}
     where 1 = 1 {{ flows_date_filter('as_of_date', month_from) }}
 
@@ -54,7 +56,9 @@ daily as (
             - coalesce(net_flow_usd, 0) - coalesce(market_effect_usd, 0)
             - coalesce(distributions_usd, 0) as residual_usd,
         cast(1 as bigint) as trading_days,
-        cast(case when net_flow_usd is not null then 1 else 0 end as bigint) as days_with_flow
+        cast(case when net_flow_usd is not null then 1 else 0 end as bigint) as days_with_flow,
+        cast(case when shares_source_type = 'issuer' then 1 else 0 end as bigint)
+            as days_with_issuer_count
     from flows
 
 ),
@@ -70,7 +74,8 @@ monthly_sums as (
         {{ flows_exact_sum('market_effect_usd') }} as market_effect_usd,
         {{ flows_exact_sum('distributions_usd') }} as distributions_usd,
         count(*) as trading_days,
-        count(net_flow_usd) as days_with_flow
+        count(net_flow_usd) as days_with_flow,
+        count(case when shares_source_type = 'issuer' then 1 end) as days_with_issuer_count
     from flows
     group by ticker, month_start
 
@@ -114,7 +119,8 @@ monthly as (
             4
         ) as residual_usd,
         trading_days,
-        days_with_flow
+        days_with_flow,
+        days_with_issuer_count
     from month_ends
 
 ),
@@ -140,5 +146,6 @@ select
     distributions_usd,
     residual_usd,
     trading_days,
-    days_with_flow
+    days_with_flow,
+    days_with_issuer_count
 from final

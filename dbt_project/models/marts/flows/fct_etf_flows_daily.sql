@@ -2,8 +2,8 @@
     One row per ticker per trading day: the daily flow arithmetic, computed once. Every
     other flow mart builds on this table (and fct_etf_flow_windows).
 
-    With SO = shares outstanding at the close (lag-adjusted), P = nav (the reported NAV,
-    else the close), D = distribution per share going ex that day and r = the split ratio
+    With SO = shares outstanding at the close (lag-adjusted), P = nav (the issuer's NAV,
+    else the close: nav_source), D = distribution per share going ex that day and r = the split ratio
     going ex that day (1 when none), the previous trading row in today's units is
     SO' = SO[t-1] * r and P' = P[t-1] / r, and
 
@@ -13,8 +13,14 @@
         aum_usd - aum_start_usd = net_flow_usd + market_effect_usd + distributions_usd
 
     exactly (aum_start_usd = SO' * P' = the previous row's aum_usd). A split rescales SO'
-    so it never shows as a flow. The first row of a ticker and rows where SO or SO' is
-    missing have null flows (flow_status says why), never a giant one.
+    so it never shows as a flow. The first row of a ticker, rows where SO or SO' is
+    missing, and rows whose count comes from another source than the previous row's
+    (issuer vs vendor: two sources count differently) have null flows (flow_status says
+    why), never a giant one.
+
+    Sources: shares_source is the plugin that supplied the count (the issuer first:
+    int_etf_days_aligned), shares_source_type 'issuer' or 'vendor'; nav_source 'issuer'
+    or 'close' (no vendor publishes a usable NAV: Yahoo's navPrice is the previous close).
 
     Incremental: each run rebuilds the rows dated from flows_recompute_from() (the latest
     date minus var('flows_lookback_days')) and reads 31 extra trading days for the
@@ -43,14 +49,16 @@ priced as (
         as_of_date,
         close,
         coalesce(nav, close) as nav,
-        case when nav is not null then 'nav' else 'close' end as nav_source,
+        coalesce(nav_source, 'close') as nav_source,
         volume,
         dividend_per_share,
         split_ratio,
         coalesce(split_ratio, 1.0) as split_factor,
         shares_outstanding,
         shares_report_date,
-        shares_report_lag_days
+        shares_report_lag_days,
+        shares_source,
+        shares_source_type
     from days
 
 ),
@@ -74,6 +82,9 @@ with_previous as (
         lag(shares_report_date) over (
             partition by ticker order by as_of_date
         ) as prev_shares_report_date,
+        lag(shares_source) over (
+            partition by ticker order by as_of_date
+        ) as prev_shares_source,
         avg(volume) over (
             partition by ticker order by as_of_date
             rows between 30 preceding and 1 preceding
@@ -93,11 +104,12 @@ changes as (
         case
             when prev_as_of_date is null then 'first_day'
             when shares_outstanding is null or shares_outstanding_prev is null then 'no_shares'
+            when shares_source <> prev_shares_source then 'source_change'
             when shares_report_date = prev_shares_report_date then 'carried'
             else 'reported'
         end as flow_status,
         case
-            when prev_as_of_date is not null
+            when prev_as_of_date is not null and shares_source = prev_shares_source
                 then shares_outstanding - shares_outstanding_prev
         end as shares_outstanding_change,
         case
@@ -148,6 +160,8 @@ final as (
         shares_outstanding_change,
         shares_report_date,
         cast(shares_report_lag_days as integer) as shares_report_lag_days,
+        shares_source,
+        shares_source_type,
         flow_status,
 
         ----------  flows and the AUM decomposition
@@ -172,9 +186,9 @@ final as (
             when shares_outstanding_change >= 0 then 0.0
         end as redemption_units,
 
-        ----------  premium / discount (only against a reported NAV)
+        ----------  premium / discount (only against the issuer's NAV)
         case
-            when nav_source = 'nav' and nav > 0 then 10000.0 * (close - nav) / nav
+            when nav_source = 'issuer' and nav > 0 then 10000.0 * (close - nav) / nav
         end as premium_discount_bps,
 
         ----------  activity (not a flow) and price

@@ -44,7 +44,8 @@ our_months as (
         {{ flows_exact_sum('ticker_months.start_aum_usd') }} as start_aum_usd,
         count(ticker_months.start_aum_usd) as tickers_with_start_aum,
         sum(ticker_months.trading_days) as trading_days,
-        sum(ticker_months.days_with_flow) as days_with_flow
+        sum(ticker_months.days_with_flow) as days_with_flow,
+        sum(ticker_months.days_with_issuer_count) as days_with_issuer_count
     from ticker_months
     inner join fund_series
         on ticker_months.ticker = fund_series.ticker
@@ -78,6 +79,12 @@ reconciled as (
         end as start_aum_usd,
         cast(coalesce(our_months.trading_days, 0) as bigint) as trading_days,
         cast(coalesce(our_months.days_with_flow, 0) as bigint) as days_with_flow,
+        case
+            when our_months.trading_days is null then null
+            when our_months.days_with_issuer_count = our_months.trading_days then 'issuer'
+            when our_months.days_with_issuer_count = 0 then 'vendor'
+            else 'mixed'
+        end as shares_source_type,
 
         ----------  series structure
         series_classes.share_classes,
@@ -139,6 +146,7 @@ select
     trading_days,
     days_with_flow,
     coverage_pct,
+    shares_source_type,
     share_classes,
     universe_tickers,
     series_has_other_classes,

@@ -3,7 +3,9 @@
     current score. Flag counts are ticker-days of int_shares_outstanding_checked; the
     lag and creation unit come with their source and evidence; quality_score and
     confidence are those of the fund's latest day in fct_etf_flows_dual_method (the
-    score the top-flows and signal marts use, day by day). A table.
+    score the top-flows and signal marts use, day by day). Share-count sources: how
+    many days' counts came from the fund's issuer, and how the vendor's counts compared
+    with the issuer's on those days (dq_share_count_sources). A table.
 #}
 
 {{ config(materialized='table') }}
@@ -28,6 +30,27 @@ dual as (
 
 ),
 
+source_comparison as (
+
+    select * from {{ ref('dq_share_count_sources') }}
+
+),
+
+sources as (
+
+    select
+        ticker,
+        count(*) as issuer_compared_days,
+        max(issuer_source) as issuer_source,
+        median(abs(history_vs_issuer_pct)) as median_abs_history_vs_issuer_pct,
+        median(abs(quote_vs_issuer_pct)) as median_abs_quote_vs_issuer_pct,
+        count(case when quote_stale_vendor_count then 1 end) as stale_vendor_count_days,
+        max(quote_unchanged_while_issuer_moved_days) as max_quote_unchanged_while_issuer_moved_days
+    from source_comparison
+    group by ticker
+
+),
+
 history as (
 
     select
@@ -44,6 +67,7 @@ history as (
         count(case when is_split_unadjusted then 1 end) as split_unadjusted_days,
         count(case when is_scale_error then 1 end) as scale_error_days,
         count(case when is_repaired then 1 end) as repaired_days,
+        count(case when shares_source_type = 'issuer' then 1 end) as issuer_count_days,
         max(creation_unit_size) as creation_unit_size,
         max(creation_unit_size_source) as creation_unit_size_source
     from checked
@@ -108,6 +132,20 @@ final as (
                            / history.days_with_shares, 4)
         end as clean_days_pct,
 
+        ----------  share-count sources
+        cast(history.issuer_count_days as integer) as issuer_count_days,
+        case
+            when history.days_with_shares > 0
+                then round(100.0 * history.issuer_count_days / history.days_with_shares, 4)
+        end as issuer_count_pct,
+        sources.issuer_source,
+        cast(coalesce(sources.issuer_compared_days, 0) as integer) as issuer_compared_days,
+        round(sources.median_abs_history_vs_issuer_pct, 4) as median_abs_history_vs_issuer_pct,
+        round(sources.median_abs_quote_vs_issuer_pct, 4) as median_abs_quote_vs_issuer_pct,
+        cast(coalesce(sources.stale_vendor_count_days, 0) as integer) as stale_vendor_count_days,
+        cast(sources.max_quote_unchanged_while_issuer_moved_days as integer)
+            as max_quote_unchanged_while_issuer_moved_days,
+
         ----------  lag and creation unit
         lags.shares_report_lag_days,
         lags.lag_source,
@@ -142,6 +180,8 @@ final as (
         on history.ticker = methods.ticker
     left join latest
         on history.ticker = latest.ticker
+    left join sources
+        on history.ticker = sources.ticker
 
 )
 

@@ -27,9 +27,11 @@
     confidence of a day: 'low' without a best estimate, when the methods disagree on a
     clean count, or when quality_score < var('quality_low_confidence_score'); 'medium'
     when a repair or flag touched this or the previous count, the AUM-based flow stands
-    in, or quality_score < var('quality_high_confidence_score'); else 'high'. A
-    window's confidence (5d, 20d, ytd) is the lowest of its days (a ticker's first day
-    left out; a day without a flow counts as medium there).
+    in, or quality_score < var('quality_high_confidence_score'); else 'high'. A day
+    whose count is the vendor's (shares_source_type 'vendor': no issuer count) drops a
+    level (high to medium, medium to low). A window's confidence (5d, 20d, ytd) is the
+    lowest of its days (a ticker's first day left out; a day without a flow counts as
+    medium there, before the vendor drop).
 
     Incremental: rebuilds rows from flows_recompute_from(); the year-to-date confidence
     needs every day since 1 January, and each of those days' quality score the
@@ -115,6 +117,8 @@ compared as (
         flows.as_of_date,
         flows.nav,
         flows.nav_source,
+        flows.shares_source,
+        flows.shares_source_type,
         flows.flow_status,
         flows.shares_report_lag_days,
         flows.aum_start_usd,
@@ -179,7 +183,8 @@ trust_inputs as (
             else shares_flow_usd is null
         end as has_no_estimate,
         coalesce(methods_concordant = false and method = 'shares', false) as disagrees_on_clean_count,
-        count_flagged or count_repaired or method = 'aum' as is_touched
+        count_flagged or count_repaired or method = 'aum' as is_touched,
+        case when shares_source_type = 'vendor' then 1 else 0 end as vendor_drop
     from estimated
 
 ),
@@ -205,24 +210,26 @@ graded as (
         ticker,
         as_of_date,
         quality_score,
-        case
+        least(2, vendor_drop + case
             when has_no_estimate then 2
             when disagrees_on_clean_count then 2
             when quality_score < {{ low_score }} then 2
             when is_touched then 1
             when quality_score < {{ high_score }} then 1
             else 0
-        end as severity,
+        end) as severity,
         -- windows: a ticker's first day (no flow can exist) is left out, a day without a
         -- flow leaves the window incomplete (medium), not doubtful
         case
             when is_scored = 0 then null
             when has_no_estimate then 1
-            when disagrees_on_clean_count then 2
-            when quality_score < {{ low_score }} then 2
-            when is_touched then 1
-            when quality_score < {{ high_score }} then 1
-            else 0
+            else least(2, vendor_drop + case
+                when disagrees_on_clean_count then 2
+                when quality_score < {{ low_score }} then 2
+                when is_touched then 1
+                when quality_score < {{ high_score }} then 1
+                else 0
+            end)
         end as window_severity
     from scored
 
@@ -274,6 +281,8 @@ final as (
         ----------  method 1: shares
         nav,
         nav_source,
+        shares_source,
+        shares_source_type,
         flow_status,
         shares_report_lag_days,
         shares_outstanding_raw,

@@ -28,7 +28,7 @@ renamed as (
 
         ----------  numerics
         total_assets as total_assets_usd,
-        nav_price as nav,
+        nav_price as nav_price_previous_close,  -- Yahoo's navPrice is no NAV
         regular_market_price as market_price,
         shares_outstanding,
         expense_ratio,

@@ -1,0 +1,227 @@
+{#
+    One row per ticker per trading day on which the fund's issuer published a share count
+    (within var('shares_max_carry_days')): the issuer's count beside the vendor's, as
+    each stood that day, so a vendor's stale counts show against the fund's own.
+
+    Vendor counts, each the latest on or before the day (as-of, like the flow engine):
+    history (Yahoo's shares history) and quote (the v7 quote's count, else the
+    quoteSummary count). *_vs_issuer_pct = 100 x (vendor / issuer - 1).
+    quote_stale_vendor_count carries int_etf_vendor_counts' flag for that quote (its
+    count against its own net assets). *_unchanged_while_issuer_moved_days: in the
+    vendor count's current unchanged stretch, the trading days on which the issuer's
+    count moved (a vendor that sits still while the fund creates and redeems).
+
+    Counts are compared in the units of their own dates: across a split a carried
+    vendor count differs until the vendor updates it, which is what it shows.
+#}
+
+{{ config(materialized='table') }}
+
+with
+
+days as (
+
+    select * from {{ ref('int_etf_days_aligned') }}
+
+),
+
+issuer_days as (
+
+    select * from {{ ref('int_etf_issuer_days') }}
+
+),
+
+vendor_counts as (
+
+    select * from {{ ref('int_etf_vendor_counts') }}
+
+),
+
+trading_days as (
+
+    select
+        ticker,
+        as_of_date,
+        shares_source,
+        shares_source_type
+    from days
+
+),
+
+issuer_counts as (
+
+    select
+        ticker,
+        as_of_date as issuer_as_of_date,
+        shares_source as issuer_source,
+        shares_outstanding as issuer_shares_outstanding
+    from issuer_days
+
+),
+
+history_counts as (
+
+    select
+        ticker,
+        as_of_date as history_as_of_date,
+        shares_outstanding as history_shares_outstanding
+    from vendor_counts
+    where vendor_dataset = 'shares_history'
+
+),
+
+quote_counts as (
+
+    -- the v7 quote's count, else the quoteSummary's, on one date
+    select
+        ticker,
+        as_of_date as quote_as_of_date,
+        shares_outstanding as quote_shares_outstanding,
+        stale_vendor_count as quote_stale_vendor_count
+    from (
+        select
+            vendor_counts.*,
+            row_number() over (
+                partition by ticker, as_of_date
+                order by case vendor_dataset when 'quote' then 1 else 2 end
+            ) as quote_rank
+        from vendor_counts
+        where vendor_dataset in ('quote', 'quote_summary')
+    ) as quotes
+    where quote_rank = 1
+
+),
+
+with_issuer as (
+
+    {{ asof_join(
+        left='trading_days',
+        right='issuer_counts',
+        partition_by='ticker',
+        left_date='as_of_date',
+        right_date='issuer_as_of_date',
+        left_columns=['ticker', 'as_of_date', 'shares_source', 'shares_source_type'],
+        right_columns=['issuer_as_of_date', 'issuer_source', 'issuer_shares_outstanding'],
+    ) }}
+
+),
+
+issuer_fresh as (
+
+    select * from with_issuer
+    where
+        issuer_as_of_date is not null
+        and {{ dbt.datediff('issuer_as_of_date', 'as_of_date', 'day') }}
+            <= {{ var('shares_max_carry_days') }}
+
+),
+
+with_history as (
+
+    {{ asof_join(
+        left='issuer_fresh',
+        right='history_counts',
+        partition_by='ticker',
+        left_date='as_of_date',
+        right_date='history_as_of_date',
+        left_columns=['ticker', 'as_of_date', 'shares_source', 'shares_source_type',
+                      'issuer_as_of_date', 'issuer_source', 'issuer_shares_outstanding'],
+        right_columns=['history_as_of_date', 'history_shares_outstanding'],
+    ) }}
+
+),
+
+with_quote as (
+
+    {{ asof_join(
+        left='with_history',
+        right='quote_counts',
+        partition_by='ticker',
+        left_date='as_of_date',
+        right_date='quote_as_of_date',
+        left_columns=['ticker', 'as_of_date', 'shares_source', 'shares_source_type',
+                      'issuer_as_of_date', 'issuer_source', 'issuer_shares_outstanding',
+                      'history_as_of_date', 'history_shares_outstanding'],
+        right_columns=['quote_as_of_date', 'quote_shares_outstanding', 'quote_stale_vendor_count'],
+    ) }}
+
+),
+
+moves as (
+
+    select
+        with_quote.*,
+        coalesce(issuer_shares_outstanding <> lag(issuer_shares_outstanding) over (
+            partition by ticker order by as_of_date
+        ), false) as issuer_moved,
+        coalesce(history_shares_outstanding is distinct from lag(history_shares_outstanding) over (
+            partition by ticker order by as_of_date
+        ), true) as history_changed,
+        coalesce(quote_shares_outstanding is distinct from lag(quote_shares_outstanding) over (
+            partition by ticker order by as_of_date
+        ), true) as quote_changed
+    from with_quote
+
+),
+
+stretches as (
+
+    select
+        moves.*,
+        sum(case when history_changed then 1 else 0 end) over (
+            partition by ticker order by as_of_date rows between unbounded preceding and current row
+        ) as history_stretch,
+        sum(case when quote_changed then 1 else 0 end) over (
+            partition by ticker order by as_of_date rows between unbounded preceding and current row
+        ) as quote_stretch
+    from moves
+
+),
+
+final as (
+
+    select
+        ----------  ids
+        ticker,
+        as_of_date,
+
+        ----------  what the flow engine used
+        shares_source,
+        shares_source_type,
+
+        ----------  the issuer's count
+        issuer_source,
+        issuer_as_of_date,
+        issuer_shares_outstanding,
+        issuer_moved,
+
+        ----------  the vendor's shares history
+        history_as_of_date,
+        history_shares_outstanding,
+        100.0 * (history_shares_outstanding / issuer_shares_outstanding - 1.0)
+            as history_vs_issuer_pct,
+        cast(case when history_shares_outstanding is not null then sum(
+            case when issuer_moved and not history_changed then 1 else 0 end
+        ) over (
+            partition by ticker, history_stretch order by as_of_date
+            rows between unbounded preceding and current row
+        ) end as integer) as history_unchanged_while_issuer_moved_days,
+
+        ----------  the vendor's quote
+        quote_as_of_date,
+        quote_shares_outstanding,
+        100.0 * (quote_shares_outstanding / issuer_shares_outstanding - 1.0)
+            as quote_vs_issuer_pct,
+        quote_stale_vendor_count,
+        cast(case when quote_shares_outstanding is not null then sum(
+            case when issuer_moved and not quote_changed then 1 else 0 end
+        ) over (
+            partition by ticker, quote_stretch order by as_of_date
+            rows between unbounded preceding and current row
+        ) end as integer) as quote_unchanged_while_issuer_moved_days
+
+    from stretches
+
+)
+
+select * from final
