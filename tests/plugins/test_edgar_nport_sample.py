@@ -214,3 +214,45 @@ def test_rendering_is_deterministic(paths) -> None:
     filing = edgar.filing_schedule(path.spec, CALENDAR)[0]
     assert edgar.render_filing(path, filing)[0] == edgar.render_filing(path, filing)[0]
     assert edgar.series_id("XLK") != edgar.series_id("XLF")
+
+
+UNIT_INVESTMENT_TRUSTS = ("DIA", "MDY", "QQQ", "SPY")
+
+
+def test_demo_unit_investment_trusts_report_b6_months_and_reconcile(demo_build) -> None:
+    """In the demo warehouse SPY, DIA, MDY and QQQ report on N-PORT like any filer: keyed
+    'CIK' + their trust's CIK, every landed report in dim_etf_nport, each report's three B.6
+    months in fct_nport_monthly_flows as filed, holdings changes, and months reconciled
+    against our daily flows. GLD (a grantor trust) still files none."""
+    import duckdb
+
+    funds = demo_build.manifest["edgar_nport"]["funds"]
+    assert demo_build.manifest["edgar_nport"]["files_without_series"] == list(
+        UNIT_INVESTMENT_TRUSTS)
+    with duckdb.connect(str(demo_build.duckdb_path), read_only=True) as con:
+        status = {t: rest for t, *rest in con.execute(
+            """select ticker, series_id, nport_status, reports_landed from dim_etf_nport
+               where ticker in ('DIA', 'MDY', 'QQQ', 'SPY', 'GLD')""").fetchall()}
+        assert status["GLD"] == [None, "not_required", None]
+        for ticker in UNIT_INVESTMENT_TRUSTS:
+            fund = funds[ticker]
+            key = f"CIK{fund['cik']:010d}"
+            assert status[ticker] == [key, "reports", len(fund["filings"])], ticker
+            months = con.execute(
+                """select flow_month, accession_number, sales_usd, redemptions_usd, ticker
+                   from fct_nport_monthly_flows where series_id = ? order by flow_month""",
+                [key]).fetchall()
+            assert {m[4] for m in months} == {ticker}
+            latest = max(fund["filings"], key=lambda f: f["period_end"])
+            reported = [(round(s, 2), round(r, 2)) for _, a, s, r, _ in months
+                        if a == latest["accession_number"]]
+            assert reported == [(f["sales"], f["redemptions"]) for f in latest["flows"]]
+            assert len(months) == 3 * len(fund["filings"])  # quarterly: months never overlap
+            (changes,) = con.execute(
+                """select count(previous_accession_number) from fct_holdings_changes
+                   where ticker = ?""", [ticker]).fetchone()
+            assert changes == len(fund["filings"]) - 1
+            (reconciled, comparable) = con.execute(
+                """select count(our_net_flow_usd), count(case when is_comparable then 1 end)
+                   from fct_nport_flow_reconciliation where ticker = ?""", [ticker]).fetchone()
+            assert reconciled == len(months) and comparable >= len(months) - 2, ticker
