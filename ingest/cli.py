@@ -144,7 +144,8 @@ def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end
 
 def _ingest_nport(settings: Settings, tickers: str | None, start, end,
                   files: tuple[Path, ...]) -> None:
-    """N-PORT: fund map -> each series' filing list -> new filings; or local files."""
+    """N-PORT: fund map -> each series' (or UIT's CIK's) filing list -> new filings; or
+    local files."""
     from ingest.plugins.edgar_nport.pipeline import ingest_files, ingest_tickers
 
     if files and tickers:
@@ -155,8 +156,11 @@ def _ingest_nport(settings: Settings, tickers: str | None, start, end,
     for result in outcome.runs:
         _report_run(result)
     if outcome.unmapped_tickers:
-        err_console.print(f"  note: no series in the SEC fund ticker file (no N-PORT under a "
-                          f"series): {', '.join(outcome.unmapped_tickers)}", highlight=False)
+        err_console.print(f"  note: in neither SEC ticker file (no series, no CIK): "
+                          f"{', '.join(outcome.unmapped_tickers)}", highlight=False)
+    if outcome.tickers_without_filings:
+        err_console.print(f"  note: EDGAR lists no N-PORT filings for: "
+                          f"{', '.join(outcome.tickers_without_filings)}", highlight=False)
     if any(r.status == "failed" for r in outcome.runs):
         sys.exit(1)
 

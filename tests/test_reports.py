@@ -72,9 +72,13 @@ def test_unknown_ticker_and_non_nport_fund_say_why(etfflow) -> None:
     unknown = etfflow("flows", "ZZZZ")
     assert unknown.exit_code == 1
     assert "error: unknown ticker 'ZZZZ'" in unknown.output
-    uit = etfflow("reconcile", "SPY")
-    assert uit.exit_code == 1
-    assert "SPY is a uit: it files no N-PORT" in uit.output
+    grantor_trust = etfflow("reconcile", "GLD")
+    assert grantor_trust.exit_code == 1
+    assert "GLD is a grantor trust: it files no N-PORT" in grantor_trust.output
+    # a unit investment trust files N-PORT (under its CIK): its months are reconciled
+    uit = etfflow("reconcile", "SPY", "--format", "json")
+    assert uit.exit_code == 0, uit.output
+    assert {r["ticker"] for r in json.loads(uit.output)["rows"]} == {"SPY"}
 
 
 def test_reports_need_a_warehouse(tmp_path) -> None:

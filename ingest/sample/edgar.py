@@ -1,15 +1,26 @@
-"""Render the simulated world as SEC EDGAR payloads: the mutual-fund/ETF ticker file, one
-filing list per series (the company-browse Atom feed) and an N-PORT ``primary_doc.xml``
-for every public quarter-end report filed by DEMO_END.
+"""Render the simulated world as SEC EDGAR payloads: the mutual-fund/ETF ticker file, the
+company ticker file, one filing list per series (the company-browse Atom feed) or, for a
+fund without series, per registrant CIK, and an N-PORT ``primary_doc.xml`` for every
+public quarter-end report filed by DEMO_END.
 
 SAMPLE DATA — registrants, CIKs, series/class ids, accession numbers, securities and
 every number are made up (seeded); the largest names of each equity pool reuse the
 Yahoo sample's top-holding names so the two sources agree. Wire formats are EDGAR's.
 
 What the filings say (and why):
-  * Who files: the seed's 1940-Act open-end funds (``files_nport``). Unit investment
-    trusts (SPY, DIA, MDY, QQQ), grantor trusts (GLD, SLV, IAU, PALL, PPLT) and commodity
-    pools (USO, UNG, DBC) file no N-PORT and appear in no EDGAR N-PORT payload.
+  * Who files (the seed's ``files_nport``): every registered investment company — the
+    1940-Act open-end funds, which file per series (each is a series and share class in
+    ``company_tickers_mf.json``), and the ETFs organized as unit investment trusts (SPY,
+    DIA, MDY, QQQ; Form N-PORT General Instruction A), each its own registrant with its
+    own CIK and no series or class: absent from the fund ticker file, listed in
+    ``company_tickers.json``, its filing list is the browse feed asked for its CIK, and
+    its documents carry no ``seriesId`` (no ``seriesClassInfo``, no ``genInfo/seriesId``,
+    no class on the B.5 return). Grantor trusts (GLD, SLV, IAU, PALL, PPLT) and commodity
+    pools (USO, UNG, DBC) are not registered investment companies: listed in the company
+    ticker file under their own CIKs, their CIK's N-PORT filing list is empty.
+  * Company ticker file: every simulated fund under its registrant's CIK (a series trust's
+    CIK for its ETFs), a few operating companies, in EDGAR's layout
+    (``{"0": {"cik_str", "ticker", "title"}, ...}``, largest first).
   * When: each registrant has a fiscal year end; the third month of each fiscal quarter
     is public. A report as of the month's last trading day (``repPdDate``) is filed 55-60
     days later (``FILED_LAG_DAYS``); only those filed by DEMO_END are in the archive, and
@@ -28,7 +39,10 @@ What the filings say (and why):
     broad fund and a sector fund hold the same securities. Securities list and delist
     over time and prices move monthly, so holdings are added, removed, increased and
     decreased between reports. Values add up to the fund's simulated net assets (plus a
-    small cash sweep position); shares and par amounts are whole units.
+    small cash sweep position); shares and par amounts are whole units. A unit investment
+    trust holds its index's stocks and cash only: no futures, no money-market sweep (its
+    cash is not a Part C investment, so its holdings add up to slightly less than net
+    assets), no securities lending.
 """
 
 from __future__ import annotations
@@ -48,10 +62,13 @@ from ingest.core.archive import Archive
 from ingest.core.plugin import PlanParams
 from ingest.plugins.edgar_nport.plugin import (
     BROWSE_URL,
+    COMPANY_TICKERS_URL,
     FUND_MAP_URL,
     SEC,
     EdgarNportPlugin,
+    browse_cik_request,
     browse_request,
+    company_tickers_request,
     filing_request,
     fund_map_request,
 )
@@ -116,6 +133,21 @@ REGISTRANTS: dict[str, Registrant] = {
     "other": Registrant("Sample Funds Trust (SAMPLE)", 9_900_901, "811-99999", 12, "Wilmington",
                         "US-DE"),
 }
+# ETFs organized as unit investment trusts: each trust is its own registrant (no series)
+UIT_TRUSTS: dict[str, Registrant] = {
+    "SPY": Registrant("SPDR S&P 500 ETF Trust (SAMPLE)", 9_900_601, "811-90601", 9, "Boston",
+                      "US-MA"),
+    "DIA": Registrant("SPDR Dow Jones Industrial Average ETF Trust (SAMPLE)", 9_900_602,
+                      "811-90602", 10, "Boston", "US-MA"),
+    "MDY": Registrant("SPDR S&P MidCap 400 ETF Trust (SAMPLE)", 9_900_603, "811-90603", 9,
+                      "Boston", "US-MA"),
+    "QQQ": Registrant("Invesco QQQ Trust, Series 1 (SAMPLE)", 9_900_604, "811-90604", 9,
+                      "Downers Grove", "US-IL"),
+}
+# operating companies listed in the company ticker file beside the funds (ticker, name)
+OPERATING_COMPANIES = (("ZSCA", "Sample Computing Corp (SAMPLE)"),
+                       ("ZSCB", "Sample Bancorp Inc (SAMPLE)"),
+                       ("ZSCC", "Sample Energy Co (SAMPLE)"))
 VANGUARD_INDEX = frozenset({"VTI", "VOO", "VEA", "VNQ"})
 VANGUARD_BOND = frozenset({"BND", "BNDX"})
 
@@ -132,6 +164,26 @@ def registrant_key(spec: FundSpec) -> str:
     if spec.issuer == "State Street":
         return "select_sector" if spec.ticker.startswith("XL") else "spdr_series"
     return {"VanEck": "vaneck", "Invesco": "invesco"}.get(spec.issuer, "other")
+
+
+def company_cik(ticker: str) -> int:
+    """A made-up CIK for a company or trust that is not one of the registrants above."""
+    return 9_950_000 + zlib.crc32(f"cik:{ticker}".encode()) % 49_999
+
+
+def registrant_of(spec: FundSpec) -> Registrant:
+    """The registrant that files the fund's N-PORT: its series trust, or, for a unit
+    investment trust, the trust itself."""
+    if spec.structure == "uit":
+        return UIT_TRUSTS.get(spec.ticker) or Registrant(
+            f"{spec.name} (SAMPLE)", company_cik(spec.ticker), "811-99998", 9, "Wilmington",
+            "US-DE")
+    return REGISTRANTS[registrant_key(spec)]
+
+
+def files_by_series(spec: FundSpec) -> bool:
+    """An open-end fund files per series; a unit investment trust under its CIK alone."""
+    return spec.structure != "uit"
 
 
 def _id(prefix: str, *key: object) -> str:
@@ -423,6 +475,7 @@ class Program:
     maturity_years: tuple[float, float] | None = None
     futures: str | None = None      # equity | commodity
     cash_pct: float = 0.4
+    cash_sweep: bool = True         # the rest in a money-market fund (UITs hold plain cash)
 
 
 SECTOR_FUND_TIERS = {"State Street": ("large",), "VanEck": ("large", "mid")}
@@ -451,6 +504,17 @@ SPECIAL: dict[str, Program] = {
     "BNDX": Program(("sovereign",), 40),
     "PDBC": Program(("tbill",), 8, futures="commodity", cash_pct=3.0),
     "COMT": Program(("tbill",), 6, futures="commodity", cash_pct=3.0),
+    # unit investment trusts: the index's stocks and cash, nothing else
+    "SPY": Program(tuple(f"us:{s}" for s in SECTORS), 80, tiers=("large", "mid"),
+                   cash_pct=0.2, cash_sweep=False),
+    "DIA": Program(tuple(f"us:{s}" for s in SECTORS), 30, tiers=("large",), cash_pct=0.2,
+                   cash_sweep=False),
+    "MDY": Program(tuple(f"us:{s}" for s in SECTORS), 80, tiers=("mid",), cash_pct=0.2,
+                   cash_sweep=False),
+    # the seed classes QQQ as a Technology fund: it holds the technology pool, so the
+    # sector funds' agreement on each security's sector is not disturbed
+    "QQQ": Program(("us:Technology",), 40, tiers=("large", "mid"), cash_pct=0.2,
+                   cash_sweep=False),
 }
 
 
@@ -511,7 +575,8 @@ def positions(spec: FundSpec, month: int, period_end: dt.date,
     if prog.futures:
         out.extend(_futures(spec, prog.futures, month, period_end, net_assets))
     # the cash sweep takes the rest, futures' variation margin included
-    out.append(_cash_sweep(spec, net_assets - sum(p.value_usd for p in out)))
+    if prog.cash_sweep:
+        out.append(_cash_sweep(spec, net_assets - sum(p.value_usd for p in out)))
     return out
 
 
@@ -588,8 +653,8 @@ def _futures(spec: FundSpec, kind: str, month: int, period_end: dt.date,
 class Filing:
     ticker: str
     registrant: Registrant
-    series_id: str
-    class_id: str
+    series_id: str | None   # None: a unit investment trust files without series or class
+    class_id: str | None
     period_end: dt.date
     fiscal_year_end: dt.date
     filing_date: dt.date
@@ -618,7 +683,9 @@ def _accession(ticker: str, period_end: dt.date, filed: dt.date, kind: str) -> s
 
 def filing_schedule(spec: FundSpec, calendar_days: list[dt.date]) -> list[Filing]:
     """The fund's public N-PORT reports filed by DEMO_END (plus the one amendment)."""
-    registrant = REGISTRANTS[registrant_key(spec)]
+    registrant = registrant_of(spec)
+    series, share_class = ((series_id(spec.ticker), class_id(spec.ticker))
+                           if files_by_series(spec) else (None, None))
     fye = registrant.fiscal_year_end_month
     first_day = max(spec.launch or DEMO_START, DEMO_START)
     out = []
@@ -634,8 +701,8 @@ def filing_schedule(spec: FundSpec, calendar_days: list[dt.date]) -> list[Filing
                 if filed <= DEMO_END:
                     fy_year = period_end.year + (1 if period_end.month > fye else 0)
                     fy_end = dt.date(fy_year, fye, calendar.monthrange(fy_year, fye)[1])
-                    out.append(Filing(spec.ticker, registrant, series_id(spec.ticker),
-                                      class_id(spec.ticker), period_end, fy_end, filed,
+                    out.append(Filing(spec.ticker, registrant, series, share_class,
+                                      period_end, fy_end, filed,
                                       _accession(spec.ticker, period_end, filed, "P")))
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     for original in list(out):
@@ -806,11 +873,26 @@ def _return_cats_xml() -> str:
 
 def nport_xml(filing: Filing, spec: FundSpec, holdings: Iterable[Position], net_assets: float,
               flows: list[tuple[float, float]], returns: list[float | None]) -> bytes:
-    """A complete ``primary_doc.xml``, valid against the SEC's eis_NPORT_Filer.xsd."""
+    """A complete ``primary_doc.xml``, valid against the SEC's eis_NPORT_Filer.xsd. A filing
+    without series (a unit investment trust) has no ``seriesClassInfo``, no
+    ``genInfo/seriesId`` (both optional in the schema), the trust's name and LEI as the
+    series name and LEI, and no class on its B.5 return."""
     reg = filing.registrant
     liabilities = round(net_assets * 0.002, 2)
     rtn = " ".join(f'rtn{k}="{"N/A" if r is None else _num(r, 8)}"'
                    for k, r in zip((1, 2, 3), returns, strict=True))
+    if filing.series_id is not None:
+        series_class = (f"<seriesClassInfo><seriesId>{filing.series_id}</seriesId>"
+                        f"<classId>{filing.class_id}</classId></seriesClassInfo>")
+        series = (f"<seriesName>{_esc(spec.name)} (SAMPLE)</seriesName>"
+                  f"<seriesId>{filing.series_id}</seriesId>"
+                  f"<seriesLei>{_lei('series', filing.series_id)}</seriesLei>")
+        return_class = f' classId="{filing.class_id}"'
+    else:
+        series_class = ""
+        series = (f"<seriesName>{_esc(reg.name)}</seriesName>"
+                  f"<seriesLei>{_lei('registrant', reg.cik)}</seriesLei>")
+        return_class = ""
     flow_xml = "".join(
         f'<mon{k}Flow sales="{_num(s)}" reinvestment="0.00" redemption="{_num(r)}"/>'
         for k, (s, r) in zip((1, 2, 3), flows, strict=True))
@@ -820,9 +902,7 @@ def nport_xml(filing: Filing, spec: FundSpec, holdings: Iterable[Position], net_
         f"<headerData><submissionType>{filing.submission_type}</submissionType>"
         "<isConfidential>false</isConfidential><filerInfo><liveTestFlag>LIVE</liveTestFlag>"
         f"<filer><issuerCredentials><cik>{reg.cik:010d}</cik><ccc>XXXXXXXX</ccc>"
-        "</issuerCredentials></filer>"
-        f"<seriesClassInfo><seriesId>{filing.series_id}</seriesId>"
-        f"<classId>{filing.class_id}</classId></seriesClassInfo></filerInfo></headerData>\n"
+        f"</issuerCredentials></filer>{series_class}</filerInfo></headerData>\n"
         "<formData><genInfo>"
         f"<regName>{_esc(reg.name)}</regName><regFileNumber>{reg.file_number}</regFileNumber>"
         f"<regCik>{reg.cik:010d}</regCik><regLei>{_lei('registrant', reg.cik)}</regLei>"
@@ -830,10 +910,7 @@ def nport_xml(filing: Filing, spec: FundSpec, holdings: Iterable[Position], net_
         f"<regCity>{reg.city}</regCity>"
         f'<regStateConditional regCountry="US" regState="{reg.state}"/>'
         "<regZipOrPostalCode>00000</regZipOrPostalCode><regPhone>555-010-0100</regPhone>"
-        f"<seriesName>{_esc(spec.name)} (SAMPLE)</seriesName>"
-        f"<seriesId>{filing.series_id}</seriesId>"
-        f"<seriesLei>{_lei('series', filing.series_id)}</seriesLei>"
-        f"<repPdEnd>{filing.fiscal_year_end}</repPdEnd><repPdDate>{filing.period_end}</repPdDate>"
+        f"{series}<repPdEnd>{filing.fiscal_year_end}</repPdEnd><repPdDate>{filing.period_end}</repPdDate>"
         "<isFinalFiling>N</isFinalFiling></genInfo>\n"
         "<fundInfo>"
         f"<totAssets>{_num(net_assets + liabilities)}</totAssets>"
@@ -849,7 +926,7 @@ def nport_xml(filing: Filing, spec: FundSpec, holdings: Iterable[Position], net_
         "<delayDeliv>0.00</delayDeliv><standByCommit>0.00</standByCommit>"
         f"<liquidPref>0.00</liquidPref><cshNotRptdInCorD>{_num(liabilities)}</cshNotRptdInCorD>"
         "<isNonCashCollateral>N</isNonCashCollateral><returnInfo><monthlyTotReturns>"
-        f'<monthlyTotReturn classId="{filing.class_id}" {rtn}/></monthlyTotReturns>'
+        f'<monthlyTotReturn{return_class} {rtn}/></monthlyTotReturns>'
         + _return_cats_xml()
         + "".join(f'<othMon{k} netRealizedGain="0.00" netUnrealizedAppr="0.00"/>'
                   for k in (1, 2, 3))
@@ -868,8 +945,9 @@ def nport_xml(filing: Filing, spec: FundSpec, holdings: Iterable[Position], net_
 
 
 def browse_atom(series: str, registrant: Registrant, filings: list[Filing]) -> bytes:
-    """EDGAR's company-browse Atom feed for one series (newest first). EDGAR spells the
-    accession element ``accession-nunber``; that is kept."""
+    """EDGAR's company-browse Atom feed for one series, or for one registrant when
+    ``series`` is its zero-padded CIK (newest first; no entries for a CIK that files no
+    N-PORT). EDGAR spells the accession element ``accession-nunber``; that is kept."""
     entries = []
     for f in sorted(filings, key=lambda f: (f.filing_date, f.accession_number), reverse=True):
         folder = f.accession_number.replace("-", "")
@@ -896,7 +974,7 @@ def browse_atom(series: str, registrant: Registrant, filings: list[Filing]) -> b
         "<author><email>webmaster@sec.gov</email><name>Webmaster</name></author>\n"
         f"<company-info><cik>{registrant.cik:010d}</cik>"
         f"<conformed-name>{_esc(registrant.name)}</conformed-name></company-info>\n"
-        f"<id>urn:tag:sec.gov,2008:series={series}</id>\n"
+        f"<id>urn:tag:sec.gov,2008:{'cik' if series.isdigit() else 'series'}={series}</id>\n"
         f"<title>{_esc(registrant.name)} ({series})</title>\n"
         + "".join(entries) + "</feed>\n"
     ).encode("latin-1", "replace")
@@ -904,7 +982,8 @@ def browse_atom(series: str, registrant: Registrant, filings: list[Filing]) -> b
 
 def fund_map_json(specs: list[FundSpec]) -> bytes:
     """``company_tickers_mf.json``: one row per share class (cik, seriesId, classId, symbol).
-    Filers only; a few mutual-fund share classes of other series make it realistic."""
+    Funds that file per series only (a unit investment trust has no series or class); a few
+    mutual-fund share classes of other series make it realistic."""
     rows = [[REGISTRANTS[registrant_key(s)].cik, series_id(s.ticker), class_id(s.ticker),
              s.ticker] for s in specs]
     other = REGISTRANTS["other"]
@@ -915,34 +994,76 @@ def fund_map_json(specs: list[FundSpec]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
+def fund_cik(spec: FundSpec) -> int:
+    """The CIK the company ticker file lists a fund under: its registrant's for a registered
+    fund, its own for a grantor trust or commodity pool (a 10-K filer)."""
+    if spec.structure in ("open_end_fund", "uit"):
+        return registrant_of(spec).cik
+    return company_cik(spec.ticker)
+
+
+def company_tickers_json(specs: list[FundSpec]) -> bytes:
+    """``company_tickers.json``: ``{"0": {"cik_str": 9900601, "ticker": "SPY", "title":
+    ...}, ...}`` — a few operating companies, then every fund, largest first."""
+    entries = [(9_990_100 + i, ticker, name) for i, (ticker, name)
+               in enumerate(OPERATING_COMPANIES)]
+    funds = sorted(specs, key=lambda s: (-s.start_aum_usd, s.ticker))
+    entries += [(fund_cik(s), s.ticker, registrant_of(s).name
+                 if s.structure in ("open_end_fund", "uit") else f"{s.name} (SAMPLE)")
+                for s in funds]
+    payload = {str(i): {"cik_str": cik, "ticker": ticker, "title": title}
+               for i, (cik, ticker, title) in enumerate(entries)}
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
 # -- the archive -----------------------------------------------------------------------------
 
 
+def files_nport(spec: FundSpec, universe: dict[str, dict[str, str]]) -> bool:
+    """A registered investment company (open-end fund or unit investment trust) the seed
+    does not mark as filing no N-PORT."""
+    expected = (universe.get(spec.ticker, {}).get("files_nport") or "true").lower() == "true"
+    return expected and spec.structure in ("open_end_fund", "uit")
+
+
 def filers(paths: dict[str, FundPath]) -> list[str]:
+    """Every fund that files N-PORT, per series or (a unit investment trust) by CIK."""
     universe = load_universe()
-    return [t for t, p in paths.items()
-            if (universe.get(t, {}).get("files_nport") or "true").lower() == "true"
-            and p.spec.structure == "open_end_fund"]
+    return [t for t, p in paths.items() if files_nport(p.spec, universe)]
 
 
 def put_edgar_payloads(archive: Archive, paths: dict[str, FundPath],
                        calendar_days: list[dt.date]) -> dict[str, Any]:
     """Store every EDGAR payload for these simulated funds; returns a manifest section."""
     chosen = filers(paths)
-    specs = [paths[t].spec for t in chosen]
-    archive.put(SOURCE, fund_map_request(), fund_map_json(specs), 200, FUND_MAP_URL,
-                FETCHED_AT)
-    payloads = 1
+    by_series = [t for t in chosen if files_by_series(paths[t].spec)]
+    archive.put(SOURCE, fund_map_request(), fund_map_json([paths[t].spec for t in by_series]),
+                200, FUND_MAP_URL, FETCHED_AT)
+    archive.put(SOURCE, company_tickers_request(),
+                company_tickers_json([p.spec for p in paths.values()]), 200,
+                COMPANY_TICKERS_URL, FETCHED_AT)
+    payloads = 2
+    # a fund without a series is followed by its CIK: the trust's filings, or none
+    for ticker in (t for t, p in paths.items() if t not in by_series):
+        spec = paths[ticker].spec
+        schedule = filing_schedule(spec, calendar_days) if ticker in chosen else []
+        cik = f"{fund_cik(spec):010d}"
+        registrant = registrant_of(spec) if ticker in chosen else Registrant(
+            f"{spec.name} (SAMPLE)", fund_cik(spec), "", 12, "", "")
+        archive.put(SOURCE, browse_cik_request(cik), browse_atom(cik, registrant, schedule), 200,
+                    f"{BROWSE_URL}?action=getcompany&CIK={cik}", FETCHED_AT)
+        payloads += 1
     manifest: dict[str, Any] = {}
     for ticker in chosen:
         path = paths[ticker]
         schedule = filing_schedule(path.spec, calendar_days)
-        registrant = schedule[0].registrant if schedule else REGISTRANTS[registrant_key(
-            path.spec)]
-        request = browse_request(series_id(ticker))
-        archive.put(SOURCE, request, browse_atom(series_id(ticker), registrant, schedule), 200,
-                    f"{BROWSE_URL}?action=getcompany&CIK={series_id(ticker)}", FETCHED_AT)
-        payloads += 1
+        registrant = schedule[0].registrant if schedule else registrant_of(path.spec)
+        if ticker in by_series:
+            request = browse_request(series_id(ticker))
+            archive.put(SOURCE, request, browse_atom(series_id(ticker), registrant, schedule),
+                        200, f"{BROWSE_URL}?action=getcompany&CIK={series_id(ticker)}",
+                        FETCHED_AT)
+            payloads += 1
         entries = []
         history = monthly_history(path)
         for filing in schedule:
@@ -951,9 +1072,13 @@ def put_edgar_payloads(archive: Archive, paths: dict[str, FundPath],
             archive.put(SOURCE, request, body, 200, filing.url, FETCHED_AT)
             payloads += 1
             entries.append(summary)
-        manifest[ticker] = {"cik": registrant.cik, "series_id": series_id(ticker),
-                            "class_id": class_id(ticker), "filings": entries}
+        listed = ticker in by_series
+        manifest[ticker] = {"cik": registrant.cik,
+                            "series_id": series_id(ticker) if listed else None,
+                            "class_id": class_id(ticker) if listed else None,
+                            "filings": entries}
     return {"payload_count": payloads, "funds": manifest,
+            "files_without_series": sorted(t for t in chosen if t not in by_series),
             "amended": {"ticker": AMENDED[0], "period_end": AMENDED[1].isoformat()}}
 
 
@@ -985,19 +1110,23 @@ def render_filing(path: FundPath, filing: Filing,
 
 
 def demo_runs(tickers: tuple[str, ...], calendar_days: list[dt.date]) -> list[PlanParams]:
-    """What the demo asks the ``edgar_nport`` plugin for, stage by stage: the fund map, the
-    filing list of each filer's series, then each listed filing's primary document."""
+    """What the demo asks the ``edgar_nport`` plugin for, stage by stage, as ``etfflow
+    ingest nport`` would: the two ticker files, the filing list of each series filer's
+    series and of every other fund's CIK (a unit investment trust's filings; none for a
+    grantor trust or commodity pool), then each listed filing's primary document."""
     from ingest.sample.world import fund_spec
 
     universe = load_universe()
     specs = [fund_spec(t, universe.get(t)) for t in tickers]
-    specs = [s for s in specs if s.structure == "open_end_fund"
-             and (universe.get(s.ticker, {}).get("files_nport") or "true").lower() == "true"]
-    filings = [f for s in specs for f in filing_schedule(s, calendar_days)]
+    by_series = [s for s in specs if files_nport(s, universe) and files_by_series(s)]
+    by_cik = [s for s in specs if s not in by_series]
+    filers_ = [s for s in specs if files_nport(s, universe)]
+    filings = [f for s in filers_ for f in filing_schedule(s, calendar_days)]
     return [
         PlanParams(tickers, extra={"stage": "fund_map"}),
         PlanParams(tickers, extra={"stage": "filings_index",
-                                   "series": [series_id(s.ticker) for s in specs]}),
+                                   "series": [series_id(s.ticker) for s in by_series],
+                                   "ciks": [fund_cik(s) for s in by_cik]}),
         PlanParams(tickers, extra={"stage": "filings",
                                    "filings": [[f.registrant.cik, f.accession_number]
                                                for f in filings]}),

@@ -27,7 +27,8 @@ JSON_FIELDS = [
 @pytest.fixture
 def marts_db(tmp_path: Path) -> Path:
     """The three marts `etfflow holdings` reads, with hand-made rows: XLK's two reports
-    (six additions, one deletion in the later one) and GLD, a grantor trust."""
+    (six additions, one deletion in the later one), GLD, a grantor trust, and SPY, a unit
+    investment trust filing under its CIK (one report)."""
     db = tmp_path / "marts.duckdb"
     d = dt.date
     dim = pd.DataFrame([
@@ -38,6 +39,10 @@ def marts_db(tmp_path: Path) -> Path:
          "nport_status": "not_required",
          "nport_status_reason": "grantor trust, not a registered investment company: "
                                 "files no N-PORT"},
+        {"ticker": "SPY", "fund_name": "SPDR S&P 500 ETF Trust",
+         "series_id": "CIK0000884394", "nport_status": "reports",
+         "nport_status_reason": "public N-PORT reports landed for its trust (a unit "
+                                "investment trust files under its CIK, without series)"},
     ])
     base = {"series_id": "S1", "ticker": "XLK", "etf_tickers": "XLK", "series_name": "Tech",
             "net_assets_usd": 1e9, "total_positions": 60, "top10_weight": 0.62}
@@ -52,6 +57,13 @@ def marts_db(tmp_path: Path) -> Path:
          "previous_period_end": d(2024, 3, 28), "previous_filing_date": d(2024, 5, 24),
          "turnover_rate": 0.034, "holdings_added": 6, "holdings_removed": 1,
          "holdings_increased": 40, "holdings_decreased": 12, "holdings_unchanged": 1},
+        {**base, "series_id": "CIK0000884394", "ticker": "SPY", "etf_tickers": "SPY",
+         "series_name": "SPDR S&P 500 ETF Trust", "accession_number": "U1",
+         "period_end": d(2024, 9, 30), "filing_date": d(2024, 11, 26),
+         "previous_accession_number": None, "previous_period_end": None,
+         "previous_filing_date": None, "turnover_rate": None, "holdings_added": None,
+         "holdings_removed": None, "holdings_increased": None, "holdings_decreased": None,
+         "holdings_unchanged": None},
     ])
     movers = [{"series_id": "S1", "period_end": d(2024, 6, 28), "status": "added",
                "security_name": f"New Co {i}", "security_title": "Common Stock",
@@ -99,6 +111,13 @@ def test_holdings_text(marts_db: Path) -> None:
     assert "3.40%" in result.output and "New Co 6" in result.output
 
 
+def test_holdings_of_a_unit_investment_trust_name_its_cik(marts_db: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(marts_db), "holdings", "SPY"])
+    assert result.exit_code == 0, result.output
+    assert "(filed under CIK 0000884394, no series)" in result.output
+    assert "as of 2024-09-30" in result.output
+
+
 def test_a_fund_that_files_no_nport_says_so(marts_db: Path) -> None:
     result = CliRunner().invoke(main, ["--db", str(marts_db), "holdings", "GLD",
                                        "--format", "json"])
@@ -142,3 +161,25 @@ def test_ingest_nport_from_files(tmp_path: Path) -> None:
     assert wrong.exit_code == 1 and "--file is for `etfflow ingest nport`" in wrong.output
     gone = CliRunner().invoke(main, [*common, "nport", "--file", str(tmp_path / "gone.xml")])
     assert gone.exit_code == 1 and "no such file or directory" in gone.output
+
+
+def test_ingest_nport_tickers_notes_what_was_not_found(tmp_path: Path) -> None:
+    """Replaying the SAMPLE archive: SPY (a unit investment trust) is found by CIK and its
+    filings land; GLD's CIK lists none; ZZZZ is in neither SEC ticker file."""
+    from ingest.sample import build_sample_archive
+
+    archive = tmp_path / "archive"
+    manifest = build_sample_archive(archive, ["XLK", "SPY", "GLD"])
+    db = tmp_path / "w.duckdb"
+    result = CliRunner().invoke(main, ["--db", str(db), "--archive", str(archive), "ingest",
+                                       "nport", "--tickers", "XLK,SPY,GLD,ZZZZ", "--offline"])
+    assert result.exit_code == 0, result.output
+    assert "EDGAR lists no N-PORT filings for: GLD" in result.output
+    assert "in neither SEC ticker file (no series, no CIK): ZZZZ" in result.output
+    funds = manifest["edgar_nport"]["funds"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        (landed,) = con.execute("select count(*) from raw.nport_filings").fetchone()
+        (without_series,) = con.execute(
+            "select count(*) from raw.nport_filings where series_id is null").fetchone()
+    assert landed == len(funds["XLK"]["filings"]) + len(funds["SPY"]["filings"])
+    assert without_series == len(funds["SPY"]["filings"])

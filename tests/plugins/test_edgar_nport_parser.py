@@ -50,6 +50,34 @@ def test_filing_row_reads_parts_a_and_b1(document) -> None:
     assert filing["class_ids"] == "C000017615,C000099999"
 
 
+@pytest.mark.parametrize("series_id", ["absent", "", "N/A"])
+def test_a_filing_without_series_id_is_a_unit_investment_trust(fixture_body: bytes,
+                                                                series_id: str) -> None:
+    """A unit investment trust (SPY, DIA, MDY, QQQ) files N-PORT without series or class:
+    no seriesClassInfo, and genInfo/seriesId absent (the schema makes it optional), empty
+    or "N/A". The filing, its B.6 flows and its holdings land with a null series id and
+    the registrant's CIK, which staging turns into the stand-in key 'CIK' + CIK."""
+    header = (b"<seriesClassInfo>\n        <seriesId>S000006408</seriesId>\n"
+              b"        <classId>C000017615</classId>\n        <classId>C000099999</classId>\n"
+              b"      </seriesClassInfo>")
+    assert header in fixture_body
+    body = fixture_body.replace(header, b"")
+    element = b"<seriesId>S000006408</seriesId>"
+    replacement = b"" if series_id == "absent" else b"<seriesId>%s</seriesId>" % (
+        series_id.encode())
+    assert body.count(element) == 1
+    body = body.replace(element, replacement)
+    assert b"S000006408" not in body
+    document = parse_nport(body, "0001999999-24-000212")
+    assert document.filing["series_id"] is None
+    assert document.filing["class_ids"] is None
+    assert document.filing["cik"] == "0001064641"
+    assert [r["series_id"] for r in document.monthly_flows] == [None, None, None]
+    assert [r["sales_usd"] for r in document.monthly_flows] == [
+        r["sales_usd"] for r in parse_nport(fixture_body, "x").monthly_flows]
+    assert len(document.holdings) == 5
+
+
 def test_month_one_is_the_first_month_of_the_period_ending_at_rep_pd_date(document) -> None:
     """Form N-PORT Items B.5/B.6 report "each of the preceding three months"; the SEC's
     N-PORT data sets call mon1 "the first month of the reporting period". With repPdDate

@@ -1,6 +1,7 @@
-"""The edgar_nport plugin through the core: fund map and filing lists, local files through
-the same landing path (file:// requests), quarantine of bad filings, the SEC's rules, and
-the stage pipeline replaying the SAMPLE archive offline."""
+"""The edgar_nport plugin through the core: fund map, company ticker file and filing lists
+(per series, and per CIK for unit investment trusts), local files through the same landing
+path (file:// requests), quarantine of bad filings, the SEC's rules, and the stage pipeline
+replaying the SAMPLE archive offline."""
 
 from __future__ import annotations
 
@@ -22,10 +23,14 @@ from ingest.core.runner import run_plugin
 from ingest.plugins.edgar_nport.pipeline import ingest_files, ingest_tickers
 from ingest.plugins.edgar_nport.plugin import (
     EdgarNportPlugin,
+    browse_cik_request,
     browse_request,
+    cik_key,
+    company_tickers_request,
     filing_request,
     local_requests,
     parse_browse_atom,
+    parse_company_tickers,
     parse_fund_map,
 )
 
@@ -38,9 +43,9 @@ def _payload(request: Request, body: bytes, status: int = 200) -> Payload:
                    dt.datetime(2024, 12, 31, tzinfo=dt.UTC))
 
 
-def _rows(db: Path, sql: str) -> list[tuple]:
+def _rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
 
 
 # -- fund map and filing lists ---------------------------------------------------------
@@ -56,6 +61,55 @@ def test_fund_map_rows() -> None:
     for bad in (b"<html></html>", b'{"fields": ["cik"], "data": []}', b'{"data": 1}'):
         with pytest.raises(MalformedPayload):
             parse_fund_map(bad)
+
+
+def test_company_tickers_rows() -> None:
+    """company_tickers.json in its real layout: an object of {cik_str, ticker, title}."""
+    rows = parse_company_tickers((EDGAR_FIXTURES / "company_tickers.json").read_bytes())
+    by_ticker = {r["ticker"]: r for r in rows}
+    assert len(rows) == len(by_ticker) == 7  # the blank ticker skipped, the repeat once
+    assert by_ticker["SPY"] == {"ticker": "SPY", "cik": "0000884394",
+                                "title": "SPDR S&P 500 ETF TRUST"}
+    assert by_ticker["QQQ"]["cik"] == "0001067839"
+    assert by_ticker["IJH"]["cik"] == "0001100663"  # a CIK given as text, ticker trimmed
+    for bad in (b"<html></html>", b"{}", b"[]", b'{"0": {"ticker": "SPY"}}',
+                b'{"0": {"cik_str": "n/a", "ticker": "SPY", "title": "x"}}', b'{"0": 7}'):
+        with pytest.raises(MalformedPayload):
+            parse_company_tickers(bad)
+
+
+def test_company_ticker_file_is_landed_by_the_fund_map_stage() -> None:
+    plugin = EdgarNportPlugin()
+    body = (EDGAR_FIXTURES / "company_tickers.json").read_bytes()
+    parsed = plugin.parse(_payload(company_tickers_request(), body))
+    assert set(parsed) == {"sec_company_tickers"}
+    assert {r["ticker"] for r in parsed["sec_company_tickers"]} >= {"SPY", "QQQ", "GLD"}
+    (table,) = [t for t in plugin.tables if t.name == "sec_company_tickers"]
+    assert table.primary_key == ("ticker", "cik")
+
+
+def test_browse_feed_asked_by_cik_is_keyed_by_the_cik() -> None:
+    """A unit investment trust's filing list: the browse feed asked for its CIK; its
+    filings are keyed 'CIK' + CIK, the stand-in series key staging uses."""
+    plugin = EdgarNportPlugin()
+    request = browse_cik_request(884394)
+    assert dict(request.params)["CIK"] == "0000884394"
+    assert dict(request.params)["type"] == "NPORT-P"
+    body = (EDGAR_FIXTURES / "browse_CIK0000884394.xml").read_bytes()
+    rows = plugin.parse(_payload(request, body))["nport_filings_index"]
+    assert [(r["accession_number"], r["series_id"], r["cik"], r["filing_date"])
+            for r in rows] == [
+        ("0001999999-24-000212", "CIK0000884394", "0000884394", dt.date(2024, 11, 26)),
+        ("0001999999-24-000151", "CIK0000884394", "0000884394", dt.date(2024, 8, 27)),
+    ]
+    assert rows[0]["primary_doc_url"] == (
+        "https://www.sec.gov/Archives/edgar/data/884394/000199999924000212/primary_doc.xml")
+    assert cik_key("884394") == cik_key(884394) == "CIK0000884394"
+    # a CIK that files no N-PORT (a grantor trust): EDGAR lists nothing
+    empty = (b'<?xml version="1.0" encoding="ISO-8859-1" ?>\n<feed xmlns="http://www.w3.org/'
+             b'2005/Atom"><company-info><cik>0001222333</cik></company-info></feed>')
+    assert plugin.parse(_payload(browse_cik_request(1222333), empty)) == {
+        "nport_filings_index": []}
 
 
 def test_browse_feed_lists_nport_filings_only() -> None:
@@ -76,10 +130,14 @@ def test_browse_feed_lists_nport_filings_only() -> None:
 def test_plan_per_stage() -> None:
     plugin = EdgarNportPlugin()
     assert [r.url for r in plugin.plan(PlanParams(extra={"stage": "fund_map"}))] == [
-        "https://www.sec.gov/files/company_tickers_mf.json"]
+        "https://www.sec.gov/files/company_tickers_mf.json",
+        "https://www.sec.gov/files/company_tickers.json"]
     index = list(plugin.plan(PlanParams(extra={"stage": "filings_index",
                                                 "series": ["S1", "S2", "S1"]})))
     assert [dict(r.params)["CIK"] for r in index] == ["S1", "S2"]
+    with_ciks = list(plugin.plan(PlanParams(extra={
+        "stage": "filings_index", "series": ["S1"], "ciks": ["0000884394", 884394, 1067839]})))
+    assert [dict(r.params)["CIK"] for r in with_ciks] == ["S1", "0000884394", "0001067839"]
     assert dict(index[0].params)["type"] == "NPORT-P" and index[0].url.endswith("/browse-edgar")
     docs = list(plugin.plan(PlanParams(extra={"stage": "filings",
                                                "filings": [[1064641, "0001752724-24-190002"]]})))
@@ -244,7 +302,7 @@ def sample_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     from ingest.sample import build_sample_archive
 
     out = tmp_path_factory.mktemp("sample") / "archive"
-    manifest = build_sample_archive(out, ["XLK", "AGG", "GLD", "IYZ"])
+    manifest = build_sample_archive(out, ["XLK", "AGG", "GLD", "IYZ", "SPY"])
     return out, manifest
 
 
@@ -255,12 +313,18 @@ def test_pipeline_discovers_and_lands_the_sample_filings(settings: Settings,
     archive_dir, manifest = sample_archive
     offline = dataclasses.replace(settings, archive_dir=archive_dir, offline=True,
                                   replay_as_of=FETCHED_AT)
-    outcome = ingest_tickers(offline, ["XLK", "AGG", "GLD", "IYZ"])
+    outcome = ingest_tickers(offline, ["XLK", "AGG", "GLD", "IYZ", "SPY"])
     assert [r.status for r in outcome.runs] == ["success"] * 3
-    assert outcome.unmapped_tickers == ["GLD"]  # a grantor trust: no series, no N-PORT
-    expected = {f["accession_number"]: f for fund in manifest["edgar_nport"]["funds"].values()
-                for f in fund["filings"]}
-    assert outcome.filings_planned == len(expected) == 8 + 7 + 5
+    # SPY (a unit investment trust) and GLD (a grantor trust) have no series: both are
+    # followed by their CIK from the company ticker file; EDGAR lists GLD's CIK no N-PORT
+    funds = manifest["edgar_nport"]["funds"]
+    assert outcome.unmapped_tickers == []
+    assert set(outcome.cik_tickers) == {"SPY", "GLD"}
+    assert outcome.cik_tickers["SPY"] == f"{funds['SPY']['cik']:010d}"
+    assert outcome.tickers_without_filings == ["GLD"]
+    assert manifest["edgar_nport"]["files_without_series"] == ["SPY"]
+    expected = {f["accession_number"]: f for fund in funds.values() for f in fund["filings"]}
+    assert outcome.filings_planned == len(expected) == 8 + 7 + 5 + 7
     db = settings.duckdb_path
     landed = dict(_rows(db, "select accession_number, holdings_count from raw.nport_filings"))
     assert landed == {a: f["holdings"] for a, f in expected.items()}
@@ -269,8 +333,23 @@ def test_pipeline_discovers_and_lands_the_sample_filings(settings: Settings,
     filed = dict(_rows(db, "select accession_number, filing_date from raw.nport_filings_index"))
     assert {a: d.isoformat() for a, d in filed.items()} == {
         a: f["filing_date"] for a, f in expected.items()}
+    # the trust's filings land without a series id, under the CIK the company ticker file
+    # gives SPY, and its filing list is keyed by that CIK's stand-in series key
+    spy = {f["accession_number"] for f in funds["SPY"]["filings"]}
+    (spy_cik,) = _rows(db, "select cik from raw.sec_company_tickers where ticker = 'SPY'")
+    assert _rows(db, "select count(*) from raw.sec_fund_classes where ticker = 'SPY'") == [(0,)]
+    landed_spy = _rows(db, """select accession_number, series_id, cik from raw.nport_filings
+                              where accession_number in (select unnest(?))""", [list(spy)])
+    assert {a for a, _, _ in landed_spy} == spy
+    assert {(series, cik) for _, series, cik in landed_spy} == {(None, spy_cik[0])}
+    assert set(_rows(db, """select series_id from raw.nport_filings_index
+                            where accession_number in (select unnest(?))""", [list(spy)])) == {
+        (cik_key(spy_cik[0]),)}
+    (flows_spy,) = _rows(db, """select count(*) from raw.nport_monthly_flows
+                                where accession_number in (select unnest(?))""", [list(spy)])
+    assert flows_spy == (3 * len(spy),)
 
-    again = ingest_tickers(offline, ["XLK", "AGG", "GLD", "IYZ"])
+    again = ingest_tickers(offline, ["XLK", "AGG", "GLD", "IYZ", "SPY"])
     assert again.filings_planned == 0  # landed filings are never fetched again
     assert sum(r.rows_landed for r in again.runs) == 0
 

@@ -4,6 +4,12 @@ The plugin itself only plans and parses. This module is the orchestration the CL
 run a stage with ``run_plugin``, read what it landed in ``raw.*`` to plan the next stage,
 and so on. Filings already landed are not fetched again (EDGAR documents never change;
 an amendment is a new accession).
+
+Discovery: a ticker with a series in the SEC's fund ticker file is followed by its series;
+a ticker without one but listed in the SEC's company ticker file is followed by its
+registrant's CIK (a unit investment trust files N-PORT under the trust's CIK, without
+series). A CIK that the fund ticker file lists with series is not followed by CIK: that
+would fetch every series of a trust for one ticker.
 """
 
 from __future__ import annotations
@@ -19,10 +25,12 @@ from ingest.core.landing import Warehouse
 from ingest.core.plugin import PlanParams
 from ingest.core.runner import RunResult, run_plugin
 from ingest.plugins.edgar_nport.plugin import (
+    COMPANY_TICKERS,
     FILINGS,
     FILINGS_INDEX,
     FUND_CLASSES,
     EdgarNportPlugin,
+    cik_key,
     local_requests,
 )
 
@@ -32,7 +40,9 @@ FILINGS_PER_RUN = 200  # the runner keeps a run's fetched bodies in memory until
 @dataclass
 class NportIngest:
     runs: list[RunResult] = field(default_factory=list)
-    unmapped_tickers: list[str] = field(default_factory=list)  # not in SEC's fund map
+    unmapped_tickers: list[str] = field(default_factory=list)  # in neither SEC ticker file
+    cik_tickers: dict[str, str] = field(default_factory=dict)  # ticker -> CIK (no series)
+    tickers_without_filings: list[str] = field(default_factory=list)  # EDGAR lists none
     filings_planned: int = 0
 
 
@@ -49,8 +59,8 @@ def ingest_files(settings: Settings, paths: Sequence[Path | str], *,
 def ingest_tickers(settings: Settings, tickers: Sequence[str], *,
                    start: dt.date | None = None, end: dt.date | None = None,
                    show_progress: bool = False) -> NportIngest:
-    """Fund map, then each ticker's series filing list, then the filings not yet landed
-    (filed within [start, end] when given)."""
+    """Fund map, then each ticker's filing list (its series', else its registrant's by
+    CIK), then the filings not yet landed (filed within [start, end] when given)."""
     plugin = EdgarNportPlugin()
     chosen = tuple(dict.fromkeys(t.upper() for t in tickers))
     out = NportIngest()
@@ -59,15 +69,22 @@ def ingest_tickers(settings: Settings, tickers: Sequence[str], *,
     with Warehouse(settings.duckdb_path) as wh:
         wh.ensure_tables(plugin.tables)
         series = _series_of(wh, chosen)
-    out.unmapped_tickers = [t for t in chosen if t not in series]
-    if not series:
+        out.cik_tickers = _ciks_of(wh, tuple(t for t in chosen if t not in series))
+    out.unmapped_tickers = [t for t in chosen if t not in series and t not in out.cik_tickers]
+    if not series and not out.cik_tickers:
         return out
     series_ids = sorted(set(series.values()))
-    out.runs.append(run_plugin(
-        plugin, PlanParams(chosen, start, end, {"stage": "filings_index", "series": series_ids}),
-        settings, show_progress=show_progress))
+    ciks = sorted(set(out.cik_tickers.values()))
+    extra: dict[str, object] = {"stage": "filings_index", "series": series_ids}
+    if ciks:
+        extra["ciks"] = ciks
+    out.runs.append(run_plugin(plugin, PlanParams(chosen, start, end, extra), settings,
+                               show_progress=show_progress))
+    keys = {**series, **{t: cik_key(c) for t, c in out.cik_tickers.items()}}
     with Warehouse(settings.duckdb_path) as wh:
-        todo = _filings_to_fetch(wh, series_ids, start, end)
+        listed = _keys_with_filings(wh, sorted(set(keys.values())))
+        todo = _filings_to_fetch(wh, sorted(set(keys.values())), start, end)
+    out.tickers_without_filings = [t for t in chosen if t in keys and keys[t] not in listed]
     out.filings_planned = len(todo)
     for first in range(0, len(todo), FILINGS_PER_RUN):
         batch = todo[first:first + FILINGS_PER_RUN]
@@ -89,6 +106,31 @@ def _series_of(wh: Warehouse, tickers: tuple[str, ...]) -> dict[str, str]:
         [list(tickers)],
     ).fetchall()
     return dict(rows)
+
+
+def _ciks_of(wh: Warehouse, tickers: tuple[str, ...]) -> dict[str, str]:
+    """ticker -> registrant CIK from the latest company ticker file landed for each ticker,
+    leaving out registrants the fund ticker file lists with series (they file per series)."""
+    if not tickers:
+        return {}
+    rows = wh.con.execute(
+        f"""select ticker, cik from raw.{COMPANY_TICKERS.name} c
+            where ticker in (select unnest(?))
+            qualify row_number() over (partition by ticker order by _fetched_at desc nulls last,
+                                       cik) = 1""",
+        [list(tickers)],
+    ).fetchall()
+    with_series = {cik for (cik,) in wh.con.execute(
+        f"select distinct cik from raw.{FUND_CLASSES.name} where series_id is not null"
+    ).fetchall()}
+    return {ticker: cik for ticker, cik in rows if cik not in with_series}
+
+
+def _keys_with_filings(wh: Warehouse, keys: list[str]) -> set[str]:
+    rows = wh.con.execute(
+        f"""select distinct series_id from raw.{FILINGS_INDEX.name}
+            where series_id in (select unnest(?))""", [keys]).fetchall()
+    return {key for (key,) in rows}
 
 
 def _filings_to_fetch(wh: Warehouse, series_ids: list[str], start: dt.date | None,

@@ -4,12 +4,19 @@ Three stages, each a plan of requests (``PlanParams.extra["stage"]``); ``pipelin
 chains them for ``etfflow ingest nport`` by reading what the previous stage landed:
 
   fund_map       ``company_tickers_mf.json``: ticker -> registrant CIK, series, class
-                 -> raw.sec_fund_classes
+                 -> raw.sec_fund_classes; and ``company_tickers.json``: ticker ->
+                 registrant CIK, name -> raw.sec_company_tickers. A unit investment trust
+                 (SPY, DIA, MDY, QQQ) files N-PORT but has no series or class, so only the
+                 second file maps its ticker to the trust that files.
   filings_index  for each series id (``extra["series"]``), EDGAR's company-browse Atom
                  feed of its NPORT-P / NPORT-P/A filings (the browse interface accepts
                  series ids; the submissions JSON lists a registrant's filings without
                  saying which series each belongs to, so it cannot find a series' reports
-                 in a trust with hundreds of series) -> raw.nport_filings_index
+                 in a trust with hundreds of series); for each registrant without series
+                 (``extra["ciks"]``), the same feed asked for its CIK. Both land in
+                 raw.nport_filings_index, a CIK's filings under the stand-in series key
+                 ``cik_key(cik)`` ("CIK" + the zero-padded CIK) that staging gives filings
+                 without a series id.
   filings        each filing's ``primary_doc.xml`` (``extra["filings"]``: [cik, accession]
                  pairs), parsed streaming -> raw.nport_filings, raw.nport_monthly_flows
                  (Part B.6), raw.nport_monthly_returns (B.5), raw.nport_holdings (Part C)
@@ -46,6 +53,7 @@ from ingest.plugins.edgar_nport.parser import HOLDING_COLUMNS, accession_from, p
 
 SEC = "https://www.sec.gov"
 FUND_MAP_URL = SEC + "/files/company_tickers_mf.json"
+COMPANY_TICKERS_URL = SEC + "/files/company_tickers.json"
 BROWSE_URL = SEC + "/cgi-bin/browse-edgar"
 DOC_URL = SEC + "/Archives/edgar/data/{cik}/{folder}/primary_doc.xml"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -58,6 +66,13 @@ FUND_CLASSES = RawTable(
     ("ticker", "class_id"),
     "SEC mutual-fund/ETF ticker file: one row per ticker and share class (CIK zero-padded).",
 )
+COMPANY_TICKERS = RawTable(
+    "sec_company_tickers",
+    {"ticker": "VARCHAR", "cik": "VARCHAR", "title": "VARCHAR"},
+    ("ticker", "cik"),
+    "SEC company ticker file: ticker -> registrant CIK (zero-padded) and name. Maps a unit "
+    "investment trust, which has no series or class, to the trust that files its N-PORT.",
+)
 FILINGS_INDEX = RawTable(
     "nport_filings_index",
     {
@@ -69,7 +84,8 @@ FILINGS_INDEX = RawTable(
         "primary_doc_url": "VARCHAR",
     },
     ("accession_number", "series_id"),
-    "A series' NPORT-P and NPORT-P/A filings as EDGAR lists them (filing date, form type).",
+    "A series' NPORT-P and NPORT-P/A filings as EDGAR lists them (filing date, form type); "
+    "a registrant without series asked by CIK is keyed cik_key(cik).",
 )
 FILINGS = RawTable(
     "nport_filings",
@@ -133,11 +149,31 @@ def fund_map_request() -> Request:
     return Request.get(FUND_MAP_URL, "fund map")
 
 
+def company_tickers_request() -> Request:
+    return Request.get(COMPANY_TICKERS_URL, "company tickers")
+
+
+def cik_key(cik: int | str) -> str:
+    """The stand-in series key of a registrant that files N-PORT without series (a unit
+    investment trust): "CIK" + its CIK zero-padded to 10 digits. Staging
+    (stg_edgar__nport_filings) keys a filing without a series id the same way."""
+    return f"CIK{int(cik):010d}"
+
+
 def browse_request(series_id: str) -> Request:
     """EDGAR's company browse feed for one series: every NPORT-P* filing, newest first."""
-    return Request.get(BROWSE_URL, f"{series_id} filings", action="getcompany", CIK=series_id,
-                       type="NPORT-P", dateb="", owner="include", start=0, count=100,
-                       output="atom")
+    return _browse(series_id, f"{series_id} filings")
+
+
+def browse_cik_request(cik: int | str) -> Request:
+    """The same feed for a registrant without series, asked by its (zero-padded) CIK."""
+    padded = f"{int(cik):010d}"
+    return _browse(padded, f"CIK {padded} filings")
+
+
+def _browse(key: str, label: str) -> Request:
+    return Request.get(BROWSE_URL, label, action="getcompany", CIK=key, type="NPORT-P",
+                       dateb="", owner="include", start=0, count=100, output="atom")
 
 
 def filing_request(cik: int | str, accession_number: str, label: str = "") -> Request:
@@ -168,15 +204,19 @@ def local_requests(paths: Sequence[Path | str]) -> list[Request]:
 class EdgarNportPlugin(Plugin):
     name: ClassVar[str] = "edgar_nport"
     description: ClassVar[str] = "SEC EDGAR N-PORT: fund map, filing lists, holdings and flows"
-    tables = (FUND_CLASSES, FILINGS_INDEX, FILINGS, MONTHLY_FLOWS, MONTHLY_RETURNS, HOLDINGS)
+    tables = (FUND_CLASSES, COMPANY_TICKERS, FILINGS_INDEX, FILINGS, MONTHLY_FLOWS,
+              MONTHLY_RETURNS, HOLDINGS)
 
     def plan(self, params: PlanParams) -> Iterable[Request]:
         stage = params.extra.get("stage", "fund_map")
         if stage == "fund_map":
             yield fund_map_request()
+            yield company_tickers_request()
         elif stage == "filings_index":
             for series_id in dict.fromkeys(params.extra.get("series") or ()):
                 yield browse_request(series_id)
+            for cik in dict.fromkeys(int(c) for c in params.extra.get("ciks") or ()):
+                yield browse_cik_request(cik)
         elif stage == "filings":
             for cik, accession_number in params.extra.get("filings") or ():
                 yield filing_request(cik, accession_number)
@@ -189,11 +229,14 @@ class EdgarNportPlugin(Plugin):
             return self._parse_filing(payload)
         if payload.status >= 400:
             raise SourceError(f"HTTP {payload.status} from {parts.netloc}{parts.path}")
-        if parts.path.endswith("company_tickers_mf.json"):
+        if parts.path.endswith("/company_tickers_mf.json"):
             return {FUND_CLASSES.name: parse_fund_map(payload.body)}
+        if parts.path.endswith("/company_tickers.json"):
+            return {COMPANY_TICKERS.name: parse_company_tickers(payload.body)}
         if parts.path.endswith("/browse-edgar"):
-            series_id = dict(payload.request.params).get("CIK", "")
-            return {FILINGS_INDEX.name: parse_browse_atom(payload.body, series_id)}
+            asked = dict(payload.request.params).get("CIK", "")
+            key = cik_key(asked) if asked.isdigit() else asked
+            return {FILINGS_INDEX.name: parse_browse_atom(payload.body, key)}
         raise MalformedPayload(f"no parser for {payload.request.url}")
 
     def _parse_filing(self, payload: Payload) -> dict[str, Rows]:
@@ -244,10 +287,40 @@ def parse_fund_map(body: bytes) -> list[dict[str, Any]]:
     return out
 
 
+def parse_company_tickers(body: bytes) -> list[dict[str, Any]]:
+    """``{"0": {"cik_str": 320193, "ticker": "AAPL", "title": "Apple Inc."}, ...}``: one
+    row per ticker and CIK (CIK zero-padded; entries without a ticker skipped; fields
+    found by name, so added fields and reordered entries change nothing)."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedPayload(f"not the SEC company ticker file: {exc}") from None
+    if not isinstance(data, dict) or not data:
+        raise MalformedPayload("not the SEC company ticker file: expected a non-empty JSON "
+                               "object of entries")
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in data.values():
+        if not isinstance(entry, dict) or "cik_str" not in entry or "ticker" not in entry:
+            raise MalformedPayload(f"company ticker file entry is malformed: {entry!r:.80}")
+        ticker = str(entry["ticker"] or "").strip().upper()
+        if not ticker:
+            continue
+        try:
+            cik = f"{int(str(entry['cik_str']).strip()):010d}"
+        except ValueError:
+            raise MalformedPayload(
+                f"company ticker file: CIK of {ticker} is not a number: "
+                f"{entry['cik_str']!r:.40}") from None
+        title = str(entry.get("title") or "").strip() or None
+        out.setdefault((ticker, cik), {"ticker": ticker, "cik": cik, "title": title})
+    return list(out.values())
+
+
 def parse_browse_atom(body: bytes, series_id: str) -> list[dict[str, Any]]:
     """The NPORT-P and NPORT-P/A entries of the company-browse Atom feed asked for
-    ``series_id`` (EDGAR spells the accession element ``accession-nunber``; the correct
-    spelling is accepted too)."""
+    ``series_id`` (a series id, or ``cik_key(cik)`` for a registrant asked by CIK; EDGAR
+    spells the accession element ``accession-nunber``; the correct spelling is accepted
+    too). A feed without entries (a CIK that files no N-PORT) is an empty list."""
     try:
         root = etree.fromstring(
             body.lstrip(),

@@ -116,8 +116,11 @@ def render_text(change: dict[str, Any]) -> str:
     if change["period_end"] is None:
         return (f"{ticker} {name}\n  no N-PORT holdings report: {change['nport_status']} — "
                 f"{change['nport_status_reason']}")
+    key = str(change["series_id"] or "")
+    # a unit investment trust files without series, under its CIK ('CIK' + CIK)
+    filer = f"filed under CIK {key[3:]}, no series" if key.startswith("CIK") else f"series {key}"
     lines = [
-        f"{ticker} — {name} (series {change['series_id']})",
+        f"{ticker} — {name} ({filer})",
         f"  N-PORT report as of {change['period_end']} (filed {change['filing_date'] or 'n/a'},"
         f" {change['accession_number']})",
     ]

@@ -214,7 +214,7 @@ final as (
         structure_source,
         coalesce(
             seed_files_nport,
-            page_structure = 'open_end_fund',
+            page_structure in ('open_end_fund', 'uit'),
             case when sec_series_id is not null then true end
         ) as files_nport,
 

@@ -30,8 +30,14 @@ renamed as (
 
         ----------  ids
         source.accession_number,
-        -- a registrant without series (a closed-end fund) files under its CIK alone
-        coalesce(nullif(trim(source.series_id), ''), 'CIK' || source.cik) as series_id,
+        -- a registrant without series (a unit investment trust such as SPY, a closed-end
+        -- fund) files under its CIK alone: the stand-in key 'CIK' + the CIK zero-padded to
+        -- 10 digits, as the plugin keys the trust's filing list (cik_key) and
+        -- int_nport_ticker_series maps its ticker
+        coalesce(
+            nullif(nullif(trim(source.series_id), ''), 'N/A'),
+            'CIK' || lpad(trim(source.cik), 10, '0')
+        ) as series_id,
         source.cik,
         nullif(trim(source.registrant_name), '') as registrant_name,
         nullif(trim(source.series_name), '') as series_name,
