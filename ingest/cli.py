@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingest import reports, seed_reports
@@ -38,7 +39,7 @@ class EtfflowGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EtfflowError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(1)
         except duckdb.IOException as exc:
             err_console.print(f"[bold red]error:[/] cannot open the warehouse: {exc}",
@@ -447,12 +448,17 @@ def _old_grammar(command: str, tokens: tuple[str, ...], slots: tuple[str, ...],
                  fmt: str | None) -> tuple[list[str | None], str]:
     """The old positional arguments: values for ``slots`` in order, then optionally the
     output (text|json). Missing values are None (each command knows the old default)."""
-    values = list(tokens)
-    output = values.pop().lower() if values and values[-1].lower() in OLD_OUTPUTS else None
-    if len(values) > len(slots):
-        usage = " ".join(f"[{slot}]" for slot in slots)
-        raise EtfflowError(f"unexpected argument {values[len(slots)]!r}; usage: etfflow "
-                           f"{command} {usage} [text|json]")
+    values: list[str] = []
+    output = None
+    for token in tokens:
+        if token.lower() in OLD_OUTPUTS and output is None:
+            output = token.lower()
+        elif len(values) < len(slots) and output is None:
+            values.append(token)
+        else:
+            usage = " ".join(f"[{slot}]" for slot in (*slots, "text|json"))
+            raise EtfflowError(f"unexpected argument {token!r}; usage: etfflow {command} "
+                               f"{usage}")
     if output and fmt and output != fmt:
         raise EtfflowError(f"{command}: output {output!r} and --format {fmt} disagree")
     return values + [None] * (len(slots) - len(values)), output or fmt or "text"

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 
 from ingest.core.errors import EtfflowError
+from ingest.reports import connect
 
 LARGEST = 5
 COUNTS = ("total_positions", "holdings_added", "holdings_removed", "holdings_increased",
@@ -53,7 +54,7 @@ def latest_holdings_change(duckdb_path: Path, ticker: str) -> dict[str, Any]:
     if not Path(duckdb_path).exists():
         raise EtfflowError(f"no warehouse at {duckdb_path}; run `etfflow demo` or "
                            "`etfflow ingest nport` and `etfflow build` first")
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+    with connect(duckdb_path) as con:  # read-only unless this process holds it (the demo)
         tables = {name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'main'"
         ).fetchall()}
