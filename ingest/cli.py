@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import re
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import click
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from ingest import reports
+from ingest import reports, seed_reports
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
@@ -38,7 +39,7 @@ class EtfflowGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EtfflowError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(1)
         except duckdb.IOException as exc:
             err_console.print(f"[bold red]error:[/] cannot open the warehouse: {exc}",
@@ -299,7 +300,7 @@ def sources(settings: Settings, as_json: bool) -> None:
 main.add_command(universe)
 
 
-# -- reports: read the marts, seed-compatible (old command names work as aliases) ----------
+# -- reports: read the marts (never recompute) -------------------------------------------
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default="text",
                       show_default=True, help="Output format.")
@@ -310,12 +311,6 @@ def _show(settings: Settings, fmt: str, make: Callable[..., reports.Report], *ar
         label = reports.sample_label(con)
         report = make(con, *args)
     reports.render(report, fmt, console, label)
-
-
-def _alias(command: click.Command, name: str) -> None:
-    alias = copy.copy(command)
-    alias.hidden = True
-    main.add_command(alias, name)
 
 
 @main.command()
@@ -407,9 +402,146 @@ def holdings(settings: Settings, ticker: str, fmt: str) -> None:
     click.echo(json.dumps(change, indent=2) if fmt == "json" else render_text(change))
 
 
-for _command, _old_name in ((flows, "etf-flows"), (signals, "flow-signals"),
-                            (top, "top-flows"), (sectors, "sector-flows")):
-    _alias(_command, _old_name)
+@main.command()
+@click.argument("ticker")
+@click.option("--days", default=30, show_default=True, help="Trading days to show.")
+@FORMAT
+@click.pass_obj
+def creations(settings: Settings, ticker: str, days: int, fmt: str) -> None:
+    """Creation and redemption units of one fund per day (the old ETFCreationRedemption).
+
+    JSON is the old script's list: creation_units, redemption_units, net_creation,
+    shares_outstanding_change, implied_flow_millions (USD m), nav_premium_discount (%)."""
+    ticker = ticker.upper()
+    listing = partial(seed_reports.creations, ticker=ticker, days=days)
+    _show_old(settings, fmt, listing,
+              lambda con: seed_reports.creations_report(listing(con), ticker, days))
+
+
+@main.command()
+@click.option("--html", "html_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this HTML file (self-contained: opens offline).")
+@click.option("--ticker", help="The fund drawn day by day [default: the largest by AUM].")
+@click.option("--window", type=click.Choice(reports.WINDOWS), default="5d", show_default=True,
+              help="Window of the top inflows/outflows and of the sector bars (ytd: 20d bars).")
+@click.pass_obj
+def report(settings: Settings, html_path: Path, ticker: str | None, window: str) -> None:
+    """An HTML flow report with charts, read from the marts (one self-contained file)."""
+    from ingest.report_html import write_report
+
+    written = write_report(settings.duckdb_path, html_path,
+                           ticker=ticker.upper() if ticker else None, window=window)
+    if written.label:
+        console.print(f"[bold yellow]{written.label}[/]", highlight=False)
+    console.print(f"wrote {written.path} ({written.size_bytes / 1e6:.1f} MB, "
+                  f"{len(written.chart_ids)} charts; self-contained, opens offline)",
+                  highlight=False, soft_wrap=True)
+
+
+# -- the old script's commands: its positional grammar and its JSON lists ------------------
+# `etfflow etf-flows SPY 30 json` prints what `etf_flow_tracker.py etf-flows SPY 30 json`
+# printed (old field names first, USD millions), with this warehouse's figures.
+
+OLD_OUTPUTS = ("text", "json")
+OLD_FORMAT = click.option("--format", "fmt", type=click.Choice(reports.FORMATS), default=None,
+                          help="Output format, instead of the trailing text|json (csv: the "
+                               "JSON's keys as columns).")
+
+
+def _old_grammar(command: str, tokens: tuple[str, ...], slots: tuple[str, ...],
+                 fmt: str | None) -> tuple[list[str | None], str]:
+    """The old positional arguments: values for ``slots`` in order, then optionally the
+    output (text|json). Missing values are None (each command knows the old default)."""
+    values: list[str] = []
+    output = None
+    for token in tokens:
+        if token.lower() in OLD_OUTPUTS and output is None:
+            output = token.lower()
+        elif len(values) < len(slots) and output is None:
+            values.append(token)
+        else:
+            usage = " ".join(f"[{slot}]" for slot in (*slots, "text|json"))
+            raise EtfflowError(f"unexpected argument {token!r}; usage: etfflow {command} "
+                               f"{usage}")
+    if output and fmt and output != fmt:
+        raise EtfflowError(f"{command}: output {output!r} and --format {fmt} disagree")
+    return values + [None] * (len(slots) - len(values)), output or fmt or "text"
+
+
+def _count(value: str | None, name: str, default: int) -> int:
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise EtfflowError(f"{name} must be a whole number above 0, got {value!r}")
+    return int(value)
+
+
+def _show_old(settings: Settings, fmt: str, listing: Callable[..., list[dict]],
+              table: Callable[..., reports.Report]) -> None:
+    """JSON/CSV: the old list (the SAMPLE DATA label goes to stderr, so stdout stays the
+    script's shape); text: the ``table`` report."""
+    with reports.connect(settings.duckdb_path) as con:
+        label = reports.sample_label(con)
+        if fmt == "text":
+            reports.render(table(con), "text", console, label)
+            return
+        rows = listing(con)
+    if label:
+        err_console.print(label, highlight=False)
+    seed_reports.render(rows, fmt, console)
+
+
+@main.command("etf-flows")
+@click.argument("arguments", nargs=-1, metavar="[TICKER] [DAYS] [text|json]")
+@OLD_FORMAT
+@click.pass_obj
+def etf_flows(settings: Settings, arguments: tuple[str, ...], fmt: str | None) -> None:
+    """The old script's etf-flows (default SPY 30): a list of ETFFlow, oldest day first."""
+    (ticker, days), fmt = _old_grammar("etf-flows", arguments, ("TICKER", "DAYS"), fmt)
+    ticker, count = (ticker or "SPY").upper(), _count(days, "DAYS", 30)
+    _show_old(settings, fmt, lambda con: seed_reports.etf_flows(con, ticker, count),
+              lambda con: reports.flows(con, ticker, count))
+
+
+@main.command("flow-signals")
+@click.argument("arguments", nargs=-1, metavar="[T1,T2,…] [text|json]")
+@OLD_FORMAT
+@click.pass_obj
+def flow_signals(settings: Settings, arguments: tuple[str, ...], fmt: str | None) -> None:
+    """The old script's flow-signals (default SPY,QQQ,IWM): a list of FlowMomentumSignal."""
+    (tickers,), fmt = _old_grammar("flow-signals", arguments, ("T1,T2,…",), fmt)
+    chosen = _tickers(tickers or "SPY,QQQ,IWM")
+    _show_old(settings, fmt, lambda con: seed_reports.flow_signals(con, chosen),
+              lambda con: reports.signals(con, chosen))
+
+
+@main.command("top-flows")
+@click.argument("arguments", nargs=-1, metavar="[CATEGORY] [LIMIT] [text|json]")
+@OLD_FORMAT
+@click.pass_obj
+def top_flows(settings: Settings, arguments: tuple[str, ...], fmt: str | None) -> None:
+    """The old script's top-flows (default all 20): the latest 5-day flows, largest |flow|
+    first; CATEGORY is all, equity, bond, commodity or sector."""
+    (category, limit), fmt = _old_grammar("top-flows", arguments, ("CATEGORY", "LIMIT"), fmt)
+    category = (category or "all").lower()
+    if category not in reports.CATEGORIES:
+        raise EtfflowError(f"unknown category {category!r}: one of "
+                           f"{', '.join(reports.CATEGORIES)}")
+    count = _count(limit, "LIMIT", 20)
+    listing = partial(seed_reports.top_flows, category=category, limit=count)
+    _show_old(settings, fmt, listing,
+              lambda con: seed_reports.top_flows_report(listing(con), category))
+
+
+@main.command("sector-flows")
+@click.argument("arguments", nargs=-1, metavar="[text|json]")
+@OLD_FORMAT
+@click.pass_obj
+def sector_flows(settings: Settings, arguments: tuple[str, ...], fmt: str | None) -> None:
+    """The old script's sector-flows: a list of SectorFlow over the latest 5 trading days."""
+    _, fmt = _old_grammar("sector-flows", arguments, (), fmt)
+    _show_old(settings, fmt, seed_reports.sector_flows,
+              lambda con: reports.sectors(con, seed_reports.SECTOR_FLOWS_WINDOW))
 
 
 if __name__ == "__main__":

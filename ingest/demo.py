@@ -21,6 +21,7 @@ from ingest.core.landing import Warehouse
 from ingest.core.plugin import load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import DATA_BUILD, run_dbt
+from ingest.report_html import write_report
 from ingest.sample import build_sample_archive, demo_runs
 from ingest.universe import seed_tickers
 
@@ -29,12 +30,16 @@ LAYERS = {"stg_": "staging", "int_": "intermediate", "fct_": "marts", "dim_": "m
           "agg_": "marts", "sig_": "marts", "dq_": "marts", "snp_": "marts"}  # snp_: snapshots
 
 
+REPORT_NAME = "report.html"  # `etfflow report --html`, written beside the demo warehouse
+
+
 @dataclass
 class DemoResult:
     duckdb_path: Path
     seconds: float
     runs: list[RunResult] = field(default_factory=list)
     dbt_summary: str = ""
+    report_path: Path | None = None
 
 
 def run_demo(demo_dir: Path, console: Console) -> DemoResult:
@@ -64,6 +69,8 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
     if not built.success:
         raise EtfflowError("demo dbt build failed: " + "; ".join(built.failures[:5]))
     result.dbt_summary = built.summary()
+    with console.status("writing the HTML report…"):
+        result.report_path = write_report(duckdb_path, demo_dir / REPORT_NAME).path
     result.seconds = time.perf_counter() - started
     return result
 
@@ -119,6 +126,7 @@ def print_report(result: DemoResult, console: Console) -> None:
         f"{SAMPLE_LABEL}. Built in {result.seconds:.1f} s. Warehouse: [bold]{path}[/]\n"
         f"Reports: etfflow --db {path} flows SPY | signals SPY,QQQ,IWM | top bond 10 | "
         f"sectors | arbitrage | reconcile | quality XLV\n"
+        f"HTML:    {result.report_path} (charts, one file; opens offline in a browser)\n"
         f"SQL:     duckdb {path} \"select * from fct_etf_flows_daily limit 10\"\n"
         f"BI tools: point a DuckDB connection (Metabase, Superset, DBeaver) at that file, "
         f"read-only.",

@@ -51,20 +51,20 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path))
 
 
-def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+def relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     schema, _, name = relation.rpartition(".")
     return bool(con.execute(
         "select count(*) from information_schema.tables where table_name = ? "
         "and table_schema = ?", [name, schema or "main"]).fetchone()[0])
 
 
-def _require(con: duckdb.DuckDBPyConnection, relation: str) -> None:
-    if not _relation_exists(con, relation):
+def require(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    if not relation_exists(con, relation):
         raise EtfflowError(f"{relation} is not built yet; run `etfflow build`")
 
 
 def sample_label(con: duckdb.DuckDBPyConnection) -> str | None:
-    if not _relation_exists(con, SAMPLE_MARKER):
+    if not relation_exists(con, SAMPLE_MARKER):
         return None
     return con.execute(f"select label from {SAMPLE_MARKER}").fetchone()[0]
 
@@ -75,7 +75,7 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
     return [d[0] for d in cursor.description], cursor.fetchall()
 
 
-def _known_ticker(con: duckdb.DuckDBPyConnection, ticker: str) -> dict[str, Any]:
+def known_ticker(con: duckdb.DuckDBPyConnection, ticker: str) -> dict[str, Any]:
     cursor = con.execute(
         "select ticker, fund_name, structure, files_nport from dim_etf where ticker = ?",
         [ticker])
@@ -90,16 +90,18 @@ def _known_ticker(con: duckdb.DuckDBPyConnection, ticker: str) -> dict[str, Any]
 
 def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
     """Daily creations/redemptions for one fund, most recent first (the seed's etf-flows)."""
-    _require(con, "fct_etf_flows_daily")
-    fund = _known_ticker(con, ticker)
+    require(con, "fct_etf_flows_daily")
+    fund = known_ticker(con, ticker)
     # share-count confidence (fct_etf_flows_dual_method), when the quality marts are built
-    trust = _relation_exists(con, DUAL_METHOD)
+    trust = relation_exists(con, DUAL_METHOD)
     columns, rows = _query(con, f"""
-        select f.as_of_date, f.close, f.nav, f.nav_source, f.shares_outstanding,
+        select f.ticker, e.fund_name as name, f.as_of_date, f.close, f.nav, f.nav_source,
+               f.shares_outstanding,
                f.shares_outstanding_change, f.net_creation_units, f.net_flow_usd,
                f.flow_pct_aum, f.aum_usd, f.premium_discount_bps, f.flow_status,
                {"q.confidence" if trust else "cast(null as varchar)"} as confidence
         from fct_etf_flows_daily f
+        join dim_etf e using (ticker)
         {f"left join {DUAL_METHOD} q using (ticker, as_of_date)" if trust else ""}
         where f.ticker = ?
         order by f.as_of_date desc limit ?""", [ticker, days])
@@ -120,11 +122,12 @@ def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
 
 def signals(con: duckdb.DuckDBPyConnection, tickers: Sequence[str]) -> Report:
     """The latest flow-momentum signal per fund (the seed's flow-signals)."""
-    _require(con, "sig_flow_momentum")
+    require(con, "sig_flow_momentum")
     for ticker in tickers:
-        _known_ticker(con, ticker)
+        known_ticker(con, ticker)
     columns, rows = _query(con, """
-        select ticker, as_of_date, signal, signal_strength, flow_score, price_score,
+        select ticker, fund_name as name, as_of_date, signal, signal_strength, flow_score,
+               price_score,
                volume_score, reason, aum_usd, flow_1d_usd, flow_5d_usd, flow_20d_usd
         from sig_flow_momentum where list_contains(?, ticker)
         qualify as_of_date = max(as_of_date) over (partition by ticker)
@@ -140,13 +143,13 @@ def signals(con: duckdb.DuckDBPyConnection, tickers: Sequence[str]) -> Report:
 def top(con: duckdb.DuckDBPyConnection, category: str, limit: int, window: str,
         outflows: bool) -> Report:
     """The largest inflows (or outflows) over a window on the latest day (top-flows)."""
-    _require(con, "agg_top_flows")
+    require(con, "agg_top_flows")
     rank = "outflow_rank" if outflows else "inflow_rank"
     rank_col = f"{rank}_overall" if category == "all" else f"{rank}_in_category"
     columns, rows = _query(con, f"""
         with latest as (select max(as_of_date) as day from agg_top_flows
                         where flow_window = ?)
-        select {rank_col} as rank, ticker, fund_name, category, as_of_date, flow_usd,
+        select {rank_col} as rank, ticker, fund_name as name, category, as_of_date, flow_usd,
                flow_pct_aum, aum_usd, return_pct
         from agg_top_flows, latest
         where as_of_date = latest.day and flow_window = ?
@@ -161,7 +164,7 @@ def top(con: duckdb.DuckDBPyConnection, category: str, limit: int, window: str,
 
 def sectors(con: duckdb.DuckDBPyConnection, window: str) -> Report:
     """Net flow per sector basket over a window on the latest day (sector-flows)."""
-    _require(con, "agg_sector_flows_daily")
+    require(con, "agg_sector_flows_daily")
     columns, rows = _query(con, """
         with latest as (select max(as_of_date) as day from agg_sector_flows_daily
                         where flow_window = ?)
@@ -180,7 +183,7 @@ def sectors(con: duckdb.DuckDBPyConnection, window: str) -> Report:
 
 def arbitrage(con: duckdb.DuckDBPyConnection, limit: int) -> Report:
     """Per fund: how often premiums beyond the cost band were followed by creations."""
-    _require(con, "agg_arbitrage_follow_through")
+    require(con, "agg_arbitrage_follow_through")
     columns, rows = _query(con, """
         select ticker, nav_days, avg_abs_premium_discount_bps, cost_band_bps,
                premium_days, premium_follow_through_pct, base_creation_pct,
@@ -207,10 +210,10 @@ def quality(con: duckdb.DuckDBPyConnection, ticker: str | None, days: int) -> Re
     """Share-count checks: per fund (no ticker), or one fund's flagged days and its last
     ``days`` days with the count as reported, the count used and both flow methods."""
     for relation in (FUND_QUALITY, DUAL_METHOD):
-        _require(con, relation)
+        require(con, relation)
     if ticker is None:
         return _quality_summary(con)
-    fund = _known_ticker(con, ticker)
+    fund = known_ticker(con, ticker)
     columns, rows = _query(con, f"""
         with recent as (
             select as_of_date from {DUAL_METHOD} where ticker = ?
@@ -260,7 +263,7 @@ def _quality_summary(con: duckdb.DuckDBPyConnection) -> Report:
     notes = ["score: share of the last days with a trustworthy flow (counts unflagged, "
              "shares- and AUM-based flows agreeing where both exist); `etfflow quality "
              "TICKER` shows a fund's flags and repaired series"]
-    if _relation_exists(con, RECONCILIATION_REPAIRS):
+    if relation_exists(con, RECONCILIATION_REPAIRS):
         (n, off2, on2, off5, on5) = con.execute(f"""
             select count(*),
                    100 * avg((abs(difference_raw_usd) <= 0.02 * abs(nport_net_flow_usd))::int),
@@ -282,12 +285,12 @@ RECONCILIATION_SUMMARY = "agg_nport_reconciliation_summary"
 def reconcile(con: duckdb.DuckDBPyConnection, ticker: str | None) -> Report:
     """Our monthly flow sums against the funds' own N-PORT filings (Part B.6)."""
     if ticker:
-        fund = _known_ticker(con, ticker)
+        fund = known_ticker(con, ticker)
         if not fund["files_nport"]:
             raise EtfflowError(
                 f"{ticker} is a {fund['structure'].replace('_', ' ')}: it files no N-PORT, "
                 "so there is nothing to reconcile against")
-    _require(con, RECONCILIATION)
+    require(con, RECONCILIATION)
     columns, rows = _query(con, f"""
         select ticker, month_start, our_net_flow_usd, nport_net_flow_usd, difference_usd,
                error_pct, coverage_pct
@@ -302,7 +305,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, ticker: str | None) -> Report:
 
 def reconcile_summary(con: duckdb.DuckDBPyConnection) -> Report:
     """How often our monthly sums land within 2% and 5% of the funds' own N-PORT figures."""
-    _require(con, RECONCILIATION_SUMMARY)
+    require(con, RECONCILIATION_SUMMARY)
     columns, rows = _query(con, f"""
         select segment, tolerance_pct, comparable_fund_months, fund_months_within,
                share_within_pct, first_month, last_month
@@ -341,7 +344,7 @@ def render(report: Report, fmt: str, console: Console, label: str | None) -> Non
         console.print_json(json.dumps({
             "report": report.title, "sample_data": label is not None,
             "units": "amounts ending _musd are USD millions", "rows": [
-                dict(zip(columns, row, strict=True)) for row in rows]}))
+                _with_date(dict(zip(columns, row, strict=True))) for row in rows]}))
         return
     if fmt == "csv":
         buffer = io.StringIO()
@@ -362,6 +365,18 @@ def render(report: Report, fmt: str, console: Console, label: str | None) -> Non
     console.print(table)
     for note in report.notes:
         console.print(f"[dim]{note}[/]", highlight=False)
+
+
+def _with_date(row: dict[str, Any]) -> dict[str, Any]:
+    """A JSON row with ``date`` (the old script's name) right after ``as_of_date``."""
+    if "as_of_date" not in row:
+        return row
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        out[key] = value
+        if key == "as_of_date":
+            out["date"] = value
+    return out
 
 
 def _text(column: str, value: Any) -> str:

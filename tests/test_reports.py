@@ -44,11 +44,15 @@ def test_seed_examples_print(etfflow) -> None:
         assert "SAMPLE DATA" in result.output, args
 
 
-def test_old_command_names_are_aliases(etfflow) -> None:
-    new = etfflow("top", "--category", "bond", "--limit", "3", "--format", "csv")
-    old = etfflow("top-flows", "bond", "3", "--format", "csv")
-    assert new.exit_code == old.exit_code == 0
-    assert new.output == old.output
+def test_new_reports_rows_carry_ticker_name_and_date(etfflow) -> None:
+    for args in (["flows", "SPY", "--days", "2"], ["signals", "SPY,QQQ"], ["top", "bond", "3"]):
+        doc = json.loads(etfflow(*args, "--format", "json").stdout)
+        assert doc["rows"], args
+        for row in doc["rows"]:
+            assert {"ticker", "name", "as_of_date", "date"} <= set(row), args
+            assert row["date"] == row["as_of_date"] and row["name"], args
+            keys = list(row)
+            assert keys.index("date") == keys.index("as_of_date") + 1, args
 
 
 def test_top_bond_is_ranked_bond_inflows(etfflow, demo_build) -> None:

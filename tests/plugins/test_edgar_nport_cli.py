@@ -15,12 +15,13 @@ from click.testing import CliRunner
 from ingest.cli import main
 
 EDGAR_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "edgar"
-JSON_FIELDS = [
-    "ticker", "series_id", "series_name", "nport_status", "nport_status_reason",
-    "accession_number", "period_end", "filing_date", "previous_period_end",
-    "previous_filing_date", "net_assets_usd", "total_positions", "top10_weight",
-    "turnover_rate", "holdings_added", "holdings_removed", "holdings_increased",
-    "holdings_decreased", "holdings_unchanged", "largest_additions", "largest_deletions",
+JSON_FIELDS = [  # the old script's ETFHoldingsChange fields first, in its order, then ours
+    "ticker", "filing_date", "previous_filing_date", "total_positions", "top_10_weight",
+    "sector_allocation", "holdings_added", "holdings_removed", "turnover_rate",
+    "largest_additions", "largest_deletions",
+    "series_id", "series_name", "nport_status", "nport_status_reason", "accession_number",
+    "period_end", "previous_period_end", "net_assets_usd", "holdings_increased",
+    "holdings_decreased", "holdings_unchanged",
 ]
 
 
@@ -93,7 +94,8 @@ def test_holdings_json_has_the_documented_shape(marts_db: Path) -> None:
     assert list(change) == JSON_FIELDS
     assert change["period_end"] == "2024-06-28" and change["previous_period_end"] == "2024-03-28"
     assert (change["holdings_added"], change["holdings_removed"]) == (6, 1)
-    assert change["turnover_rate"] == 0.034 and change["top10_weight"] == 0.62
+    assert change["turnover_rate"] == 0.034 and change["top_10_weight"] == 0.62
+    assert change["sector_allocation"] is None  # agg_holdings_allocation is not built here
     additions = change["largest_additions"]
     assert [a["name"] for a in additions] == [f"New Co {i}" for i in (6, 5, 4, 3, 2)]  # top 5
     assert additions[0] == {"name": "New Co 6", "title": "Common Stock",

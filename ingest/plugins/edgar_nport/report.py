@@ -1,20 +1,24 @@
 """``etfflow holdings TICKER``: the latest N-PORT holdings change of an ETF, read from the
-marts (fct_holdings_changes, fct_holding_position_changes, dim_etf_nport).
+marts (fct_holdings_changes, fct_holding_position_changes, agg_holdings_allocation,
+dim_etf_nport).
 
-The JSON shape (the seed's ETFHoldingsChange, with its fields named explicitly):
+The JSON shape is the old script's ETFHoldingsChange, its fields first and in its order,
+then this warehouse's extra fields:
 
-    ticker, series_id, series_name, nport_status, nport_status_reason,
-    accession_number, period_end, filing_date,            # this report (ISO dates)
-    previous_period_end, previous_filing_date,            # the report compared against
-    net_assets_usd, total_positions,
-    top10_weight, turnover_rate,                          # fractions (0.25 = 25 %)
-    holdings_added, holdings_removed, holdings_increased, holdings_decreased,
-    holdings_unchanged,                                   # security counts
-    largest_additions, largest_deletions                  # up to 5 each: name, title,
+    ticker, filing_date, previous_filing_date,            # ISO dates
+    total_positions, top_10_weight,                       # weight: a fraction (0.25 = 25 %)
+    sector_allocation,                                    # {sector: weight}, largest first
+    holdings_added, holdings_removed, turnover_rate,      # turnover: ½ Σ |Δ weight|
+    largest_additions, largest_deletions,                 # up to 5 each: name, title,
         security_key, cusip, isin, value_usd, weight      # (value/weight now for
                                                           #  additions, before for deletions)
+    -- extras --
+    series_id, series_name, nport_status, nport_status_reason,
+    accession_number, period_end, previous_period_end,    # the two reports compared
+    net_assets_usd, holdings_increased, holdings_decreased, holdings_unchanged
 
 A fund that files no N-PORT gets its status and reason and null figures, not zeros.
+sector_allocation is null when agg_holdings_allocation is not built.
 """
 
 from __future__ import annotations
@@ -26,14 +30,23 @@ from typing import Any
 import duckdb
 
 from ingest.core.errors import EtfflowError
+from ingest.reports import connect
 
 LARGEST = 5
 COUNTS = ("total_positions", "holdings_added", "holdings_removed", "holdings_increased",
           "holdings_decreased", "holdings_unchanged")
+# The old ETFHoldingsChange fields, in its order, then ours.
+OLD_FIELDS = ("ticker", "filing_date", "previous_filing_date", "total_positions",
+              "top_10_weight", "sector_allocation", "holdings_added", "holdings_removed",
+              "turnover_rate", "largest_additions", "largest_deletions")
+EXTRA_FIELDS = ("series_id", "series_name", "nport_status", "nport_status_reason",
+                "accession_number", "period_end", "previous_period_end", "net_assets_usd",
+                "holdings_increased", "holdings_decreased", "holdings_unchanged")
 FIGURES = ("accession_number", "period_end", "filing_date", "previous_period_end",
            "previous_filing_date", "net_assets_usd", "total_positions", "top10_weight",
            "turnover_rate", "holdings_added", "holdings_removed", "holdings_increased",
            "holdings_decreased", "holdings_unchanged")
+ALLOCATION = "agg_holdings_allocation"
 
 
 def latest_holdings_change(duckdb_path: Path, ticker: str) -> dict[str, Any]:
@@ -41,11 +54,12 @@ def latest_holdings_change(duckdb_path: Path, ticker: str) -> dict[str, Any]:
     if not Path(duckdb_path).exists():
         raise EtfflowError(f"no warehouse at {duckdb_path}; run `etfflow demo` or "
                            "`etfflow ingest nport` and `etfflow build` first")
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        missing = {"dim_etf_nport", "fct_holdings_changes", "fct_holding_position_changes"} - {
-            name for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'main'"
-            ).fetchall()}
+    with connect(duckdb_path) as con:  # read-only unless this process holds it (the demo)
+        tables = {name for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'"
+        ).fetchall()}
+        missing = {"dim_etf_nport", "fct_holdings_changes",
+                   "fct_holding_position_changes"} - tables
         if missing:
             raise EtfflowError(f"the N-PORT marts are not built in {duckdb_path} "
                                f"(missing {', '.join(sorted(missing))}); run `etfflow build`")
@@ -67,12 +81,26 @@ def latest_holdings_change(duckdb_path: Path, ticker: str) -> dict[str, Any]:
         out.update({name: _plain((change or {}).get(name)) for name in FIGURES})
         for name in COUNTS:
             out[name] = None if out[name] is None else int(out[name])
+        out["top_10_weight"] = out.pop("top10_weight")  # the mart's column, the old name
         out["largest_additions"] = _movers(con, change, "added") if change else None
         out["largest_deletions"] = _movers(con, change, "removed") if change else None
+        out["sector_allocation"] = (_sector_allocation(con, change)
+                                    if change and ALLOCATION in tables else None)
     if change is None and out["nport_status"] == "reports":
         raise EtfflowError(f"{ticker}: no holdings report in fct_holdings_changes; "
                            "run `etfflow build`")
-    return out
+    return {name: out[name] for name in (*OLD_FIELDS, *EXTRA_FIELDS)}
+
+
+def _sector_allocation(con: duckdb.DuckDBPyConnection, change: dict[str, Any]
+                       ) -> dict[str, float]:
+    """The report's weight per sector (fractions, largest first), as the old dict."""
+    rows = con.execute(
+        f"""select bucket_label, weight from {ALLOCATION}
+            where series_id = ? and period_end = ? and dimension = 'sector'
+            order by weight desc, bucket_label""",
+        [change["series_id"], change["period_end"]]).fetchall()
+    return {label: _plain(weight) for label, weight in rows}
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> dict[str, Any] | None:
@@ -132,7 +160,7 @@ def render_text(change: dict[str, Any]) -> str:
     lines += [
         f"  net assets        {_money(change['net_assets_usd'])}",
         f"  positions         {change['total_positions']:,}   top-10 weight "
-        f"{_pct(change['top10_weight'])}",
+        f"{_pct(change['top_10_weight'])}",
     ]
     if change["previous_period_end"] is not None:
         lines += [
