@@ -56,7 +56,7 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
                      console=console, transient=True):
         replay = settings.with_overrides(replay_as_of=run.as_of)
         outcome = run_plugin(load_plugin(run.plugin), run.params, replay)
-        if outcome.status != "success":
+        if outcome.status == "failed" or len(outcome.errors) != run.expected_errors:
             raise EtfflowError(f"demo ingest {outcome.status}: {'; '.join(outcome.errors[:3])}")
         result.runs.append(outcome)
     with console.status("dbt build…"):

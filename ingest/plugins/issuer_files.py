@@ -120,6 +120,9 @@ HOLDING_HEADERS: dict[str, str] = {
     "coupon": "coupon_pct",
 }
 NUMBER_COLUMNS = frozenset(c for c, t in HOLDING_COLUMNS.items() if t == "DOUBLE")
+# the columns a holding line fills (the rest identify the file and the line)
+LINE_COLUMNS = tuple(c for c in HOLDING_COLUMNS
+                     if c not in ("ticker", "as_of_date", "source", "line_number"))
 DATE_COLUMNS = frozenset({"maturity_date"})
 
 NULL_TEXT = frozenset({"", "-", "--", "n/a", "na", "nan", "none"})
@@ -221,8 +224,9 @@ class HoldingsLayout:
         self.mapped = frozenset(taken)
 
     def record(self, cells: Sequence[object]) -> dict[str, Any]:
-        """One holding line's contract columns (ValueError names the bad cell)."""
-        out: dict[str, Any] = {}
+        """One holding line's contract columns, null where the layout lacks one
+        (ValueError names the bad cell)."""
+        out: dict[str, Any] = dict.fromkeys(LINE_COLUMNS)
         width = len(cells)
         for index, column in self.columns:
             value = cells[index] if index < width else None

@@ -73,7 +73,9 @@ SCREENER_URL = (
 )
 HOLDINGS_AJAX = "1467271812596.ajax"
 DEFAULT_DAYS = 5            # without --start: the last five calendar days' weekdays
-FILE_TICKER = re.compile(r"^([A-Za-z0-9.]+?)_holdings", re.IGNORECASE)
+# the fund in a file name: the word before "_holdings" (IVV_holdings.csv as iShares names
+# its downloads, or e.g. ishares_IVV_holdings_2022-12-30.csv)
+FILE_TICKER = re.compile(r"([A-Za-z0-9.]+)_holdings", re.IGNORECASE)
 FALLBACK = ("download the holdings file in a browser from the fund's page and run "
             "`etfflow ingest ishares --file PATH`")
 
@@ -134,16 +136,17 @@ class IsharesPlugin(Plugin):
 
     def local_requests(self, paths: Sequence[Path | str], params: PlanParams) -> list[Request]:
         """Downloaded holdings files; each file's fund ticker comes from ``-o ticker=IVV``
-        or its name, which must start with ``{TICKER}_holdings`` (as iShares names them)."""
+        or its name, the word before ``_holdings`` (``IVV_holdings.csv``, as iShares names
+        its downloads)."""
         given = params.extra.get("ticker")
         requests = []
         for path in local_files(paths, self.local_file_suffixes):
-            match = FILE_TICKER.match(path.name)
+            match = FILE_TICKER.search(path.name)
             ticker = str(given).strip().upper() if given else (
                 match.group(1).upper() if match else None)
             if not ticker:
                 raise EtfflowError(f"cannot tell the fund of {path.name}: name the file "
-                                   f"TICKER_holdings….csv or pass -o ticker=TICKER")
+                                   f"…TICKER_holdings….csv or pass -o ticker=TICKER")
             requests.append(Request.get(path.as_uri(), f"{ticker} {path.name}", ticker=ticker))
         return requests
 
@@ -164,7 +167,7 @@ def _file_ticker(request: Request) -> str | None:
     params = dict(request.params)
     if params.get("ticker"):
         return params["ticker"].upper()
-    match = FILE_TICKER.match(params.get("fileName", ""))
+    match = FILE_TICKER.search(params.get("fileName", ""))
     return match.group(1).upper() if match else None
 
 
