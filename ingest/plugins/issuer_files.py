@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ingest.core.plugin import RawTable
@@ -164,19 +164,20 @@ def parse_number(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return None if math.isnan(value) else float(value)
+        return float(value) if math.isfinite(value) else None
     text = str(value).strip()
     if text.lower() in NULL_TEXT:
         return None
-    negative = text.startswith("(") and text.endswith(")")
-    cleaned = (text[1:-1] if negative else text).translate(_NUMBER_JUNK)
-    try:
-        number = float(cleaned)
+    try:  # the common case: digits with thousands separators
+        number = float(text.replace(",", ""))
     except ValueError:
-        raise ValueError(f"not a number: {text!r}") from None
-    if math.isnan(number):
-        return None
-    return -number if negative else number
+        negative = text.startswith("(") and text.endswith(")")
+        cleaned = (text[1:-1] if negative else text).translate(_NUMBER_JUNK)
+        try:
+            number = -float(cleaned) if negative else float(cleaned)
+        except ValueError:
+            raise ValueError(f"not a number: {text!r}") from None
+    return number if math.isfinite(number) else None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -214,13 +215,15 @@ class HoldingsLayout:
     name (order, missing and extra columns do not matter; unknown columns are ignored)."""
 
     def __init__(self, header: Sequence[object]) -> None:
-        self.columns: list[tuple[int, str]] = []
+        self.columns: list[tuple[int, str, Callable[[object], Any]]] = []
         taken: set[str] = set()
         for index, cell in enumerate(header):
             column = HOLDING_HEADERS.get(header_key(cell)) if cell is not None else None
             if column and column not in taken:  # the first of two aliases wins
                 taken.add(column)
-                self.columns.append((index, column))
+                convert = (parse_number if column in NUMBER_COLUMNS else
+                           parse_date if column in DATE_COLUMNS else text_or_none)
+                self.columns.append((index, column, convert))
         self.mapped = frozenset(taken)
 
     def record(self, cells: Sequence[object]) -> dict[str, Any]:
@@ -228,15 +231,9 @@ class HoldingsLayout:
         (ValueError names the bad cell)."""
         out: dict[str, Any] = dict.fromkeys(LINE_COLUMNS)
         width = len(cells)
-        for index, column in self.columns:
-            value = cells[index] if index < width else None
+        for index, column, convert in self.columns:
             try:
-                if column in NUMBER_COLUMNS:
-                    out[column] = parse_number(value)
-                elif column in DATE_COLUMNS:
-                    out[column] = parse_date(value)
-                else:
-                    out[column] = text_or_none(value)
+                out[column] = convert(cells[index] if index < width else None)
             except ValueError as exc:
                 raise ValueError(f"column {column}: {exc}") from None
         return out
@@ -244,6 +241,8 @@ class HoldingsLayout:
 
 def is_holdings_header(cells: Sequence[object]) -> bool:
     """A holdings table's header row: it names the holding and at least one of its amounts."""
+    if len(cells) < 3:
+        return False
     keys = {header_key(c) for c in cells if c is not None and str(c).strip()}
     amounts = {"weight (%)", "weight", "market value", "quantity", "shares", "shares held",
                "par value", "notional value", "% of net assets"}

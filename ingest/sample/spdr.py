@@ -9,7 +9,7 @@ SAMPLE DATA. For every seed fund whose issuer is State Street:
   (``04-Aug-2026``), numbers numeric; NAV is the world's NAV rounded to cents, shares the
   true count, total net assets NAV x shares; disclaimers under a blank row.
 * ``holdings-daily-us-en-{ticker}.xlsx`` (one per daily run, the last
-  ``SNAPSHOT_HISTORY_DAYS`` trading days): sheet ``holdings`` in the layout of the real SPY
+  ``ISSUER_DAILY_RUNS`` trading days): sheet ``holdings`` in the layout of the real SPY
   file: ``Fund Name:`` / ``Ticker Symbol:`` / ``Holdings:`` ``As of 10-Jan-2023``, a blank
   row, the table ``Name, Ticker, Identifier, SEDOL, Weight, Sector, Shares Held, Local
   Currency`` with every number as text; bond funds (JNK) list ``Name, ISIN, Identifier,
@@ -35,12 +35,11 @@ from ingest.core.archive import Archive
 from ingest.core.plugin import PlanParams
 from ingest.plugins.spdr.plugin import SpdrPlugin
 from ingest.sample.baskets import Line, basket, lines_on
-from ingest.sample.ishares import IssuerRun
+from ingest.sample.ishares import ISSUER_DAILY_RUNS, IssuerRun
 from ingest.sample.world import (
     DEMO_END,
     DEMO_START,
     FETCHED_AT,
-    SNAPSHOT_HISTORY_DAYS,
     FundPath,
     fetched_after_close,
     trading_days,
@@ -64,7 +63,9 @@ def _ssga_date(day: dt.date) -> str:
 
 
 class _FixedTimeZip(zipfile.ZipFile):
-    """A zip whose entries all carry one fixed time (openpyxl stamps them with now)."""
+    """A zip whose entries all carry one fixed time: openpyxl stamps the parts it writes
+    from memory with the current time and a write-only sheet (a temporary file) with the
+    file's modification time."""
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         if isinstance(zinfo_or_arcname, str):
@@ -73,6 +74,11 @@ class _FixedTimeZip(zipfile.ZipFile):
             info.external_attr = 0o600 << 16
             zinfo_or_arcname = info
         return super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        with open(filename, "rb") as fh:
+            data = fh.read()
+        return self.writestr(str(arcname or filename), data)
 
 
 def workbook_bytes(title: str, rows: Sequence[Sequence[Any]]) -> bytes:
@@ -145,7 +151,7 @@ def run_params(tickers: Sequence[str]) -> list[IssuerRun]:
                       FETCHED_AT, 0)]
     runs += [IssuerRun(PlanParams(chosen, day, day, {"datasets": ("holdings",)}),
                        fetched_after_close(day), 0)
-             for day in trading_days(DEMO_START, DEMO_END)[-SNAPSHOT_HISTORY_DAYS:]]
+             for day in trading_days(DEMO_START, DEMO_END)[-ISSUER_DAILY_RUNS:]]
     return runs
 
 

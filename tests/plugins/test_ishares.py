@@ -501,13 +501,14 @@ def test_sample_defects_are_in_the_archive_as_the_manifest_lists_them(sample_ish
 
 def test_demo_runs_expect_one_error_per_no_data_day() -> None:
     from ingest.sample import demo_runs
-    from ingest.sample.ishares import NO_DATA_DAYS
+    from ingest.sample.ishares import ISSUER_DAILY_RUNS, NO_DATA_DAYS
     from ingest.universe import seed_tickers
 
     runs = [r for r in demo_runs(seed_tickers()) if r.plugin == "ishares"]
     backfill, *daily = runs
     assert backfill.params.extra == {"history_only": True}
     assert backfill.expected_errors == len(NO_DATA_DAYS)
-    assert all(r.params.start == r.params.end for r in daily) and len(daily) == 60
+    assert all(r.params.start == r.params.end for r in daily)
+    assert len(daily) == ISSUER_DAILY_RUNS
     assert sum(r.expected_errors for r in daily) == 0
     assert "IVV" in backfill.params.tickers and "SPY" not in backfill.params.tickers

@@ -207,25 +207,29 @@ def _navhist_rows(rows: Sequence[Sequence[object]], at: int, ticker: str) -> lis
     out: dict[dt.date, dict[str, Any]] = {}
     for line, cells in _table_rows(rows, at):
         values = {column: cells[i] if i < len(cells) else None for column, i in where.items()}
-        numbers_given = [values.get(c) for c in NAV_NUMBERS]
+        filled = [c for c in cells if not is_blank([c])]
+        if len(filled) == 1 and isinstance(filled[0], str) and not _is_date(filled[0]):
+            break  # a line of text under the table without a blank row before it
         try:
             day = parse_date(values["as_of_date"])
-        except ValueError as exc:
-            if is_blank(numbers_given):
-                break  # text under the table without a blank row before it
-            raise MalformedPayload(f"{ticker} nav history row {line}: {exc}") from None
-        try:
             numbers = {c: parse_number(values.get(c)) for c in NAV_NUMBERS}
         except ValueError as exc:
             raise MalformedPayload(f"{ticker} nav history row {line}: {exc}") from None
         if day is None:
-            continue
+            raise MalformedPayload(f"{ticker} nav history row {line}: no date")
         # newest first: a repeated date keeps its first (latest published) row
         out.setdefault(day, {"ticker": ticker, "as_of_date": day, "source": SOURCE,
                              **numbers, "holdings_market_value": None})
     if not out:
         raise MalformedPayload(f"{ticker} nav history: the table has no rows")
     return sorted(out.values(), key=lambda r: r["as_of_date"])
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return parse_date(text) is not None
+    except ValueError:
+        return False
 
 
 def _holdings_rows(rows: Sequence[Sequence[object]], at: int, ticker: str,
