@@ -110,7 +110,8 @@ class SpdrPlugin(Plugin):
 
     def local_requests(self, paths: Sequence[Path | str], params: PlanParams) -> list[Request]:
         """Downloaded workbooks (NAV history or holdings, told apart by their table); the
-        fund is the workbook's ``Ticker Symbol:`` unless ``-o ticker=XLK`` says otherwise."""
+        fund is the workbook's ``Ticker Symbol:`` (``-o ticker=XLK`` for a workbook that names
+        none; a workbook naming another fund is refused)."""
         given = str(params.extra.get("ticker") or "").strip().upper()
         return [Request.get(p.as_uri(), p.name, **({"ticker": given} if given else {}))
                 for p in local_files(paths, self.local_file_suffixes)]
@@ -118,6 +119,7 @@ class SpdrPlugin(Plugin):
     def parse(self, payload: Payload) -> Mapping[str, Rows]:
         asked = _asked_ticker(payload.request)
         what = f"{asked or '?'} {payload.request.label or payload.request.url}"
+        table: tuple[str, int] | None = None
         if payload.status == 403:
             raise SourceError(f"{what}: State Street refused the request (HTTP 403); {FALLBACK}")
         if payload.status == 404 or looks_like_html(payload.body):
@@ -127,14 +129,14 @@ class SpdrPlugin(Plugin):
             raise SourceError(f"{what}: HTTP {payload.status}")
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(payload.body))
-            sheets = [(name, workbook.get_sheet_by_name(name).to_python())
-                      for name in _sheet_order(workbook.sheet_names)]
+            for name in _sheet_order(workbook.sheet_names):
+                rows = workbook.get_sheet_by_name(name).to_python()
+                table = _find_table(rows)
+                if table is not None:
+                    break
         except (CalamineError, ValueError, OSError) as exc:
             raise MalformedPayload(f"{what}: not a readable xlsx workbook: {exc}") from None
-        for _, rows in sheets:
-            table = _find_table(rows)
-            if table is None:
-                continue
+        if table is not None:
             kind, at = table
             block = _header_block(rows[:at])
             ticker = _fund_ticker(block, asked, what)
