@@ -133,18 +133,25 @@ _HTML_START = re.compile(rb"^\s*<(!doctype\s+html|html|head|body|\?xml[^>]*>\s*<
                          re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
+def _header_key(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").split()).rstrip(":").strip().lower()
+
+
 def header_key(cell: object) -> str:
     """A header cell as a lookup key: ``'Weight (%) '`` -> ``'weight (%)'``,
     ``'Ticker Symbol:'`` -> ``'ticker symbol'``."""
-    return " ".join(str(cell).replace("\u00a0", " ").split()).rstrip(":").strip().lower()
+    return _header_key(str(cell))
 
 
 def text_or_none(value: object) -> str | None:
     """Stripped text; null for blanks and the null markers (``-``, ``N/A``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    text = str(value).strip()
-    return None if text.lower() in NULL_TEXT else text
+    text = (value if isinstance(value, str) else str(value)).strip()
+    if len(text) <= 4 and text.lower() in NULL_TEXT:
+        return None
+    return text
 
 
 def is_blank(cells: Sequence[object]) -> bool:
@@ -165,8 +172,8 @@ def parse_number(value: object) -> float | None:
         return None
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
-    text = str(value).strip()
-    if text.lower() in NULL_TEXT:
+    text = (value if isinstance(value, str) else str(value)).strip()
+    if len(text) <= 4 and text.lower() in NULL_TEXT:
         return None
     try:  # the common case: digits with thousands separators
         number = float(text.replace(",", ""))
@@ -208,6 +215,12 @@ def looks_like_html(body: bytes) -> bool:
     """An HTML page (a bot check, an error or 404 page), whatever the content type said."""
     head = body[:2048].lstrip(b"\xef\xbb\xbf")
     return bool(_HTML_START.match(head)) or b"<html" in head.lower()
+
+
+@functools.lru_cache(maxsize=256)
+def holdings_layout(header: tuple[object, ...]) -> HoldingsLayout:
+    """The layout of a header row (files of one fund share theirs: built once)."""
+    return HoldingsLayout(header)
 
 
 class HoldingsLayout:

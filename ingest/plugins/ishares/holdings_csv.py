@@ -33,6 +33,7 @@ from typing import Any
 from ingest.plugins.issuer_files import (
     HoldingsLayout,
     header_key,
+    holdings_layout,
     is_blank,
     is_holdings_header,
     parse_date,
@@ -83,7 +84,7 @@ def parse_holdings_csv(body: bytes) -> HoldingsFile:
             if is_blank(cells):
                 continue
             if is_holdings_header(cells):
-                layout, header = HoldingsLayout(cells), cells
+                layout, header = holdings_layout(tuple(cells)), cells
                 continue
             filled = [c for c in cells if c.strip()]
             if len(filled) == 1 and fund_name is None and not header_block:
@@ -92,8 +93,9 @@ def parse_holdings_csv(body: bytes) -> HoldingsFile:
                 header_block.setdefault(header_key(cells[0]), cells[1] if len(cells) > 1 else "")
             continue
         # inside the table: it ends at the first blank line, or where a repeated block or
-        # the footer starts without one
-        if is_blank(cells) or cells == header or sum(1 for c in cells if c.strip()) < 3:
+        # the footer starts without one (a line of fewer than three cells, or the header)
+        if len(cells) < 3 or cells == header or (
+                not cells[0].strip() and sum(1 for c in cells if c.strip()) < 3):
             break
         try:
             records.append(layout.record(cells))
