@@ -20,15 +20,15 @@ from ingest import reports, seed_reports
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
-from ingest.core.plugin import PlanParams, discover_plugins, load_plugin
+from ingest.core.plugin import PlanParams, Plugin, discover_plugins, load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import DATA_BUILD, run_dbt
-from ingest.universe import seed_tickers, universe
+from ingest.universe import issuer_seed_tickers, seed_tickers, universe
 
 console = Console(stderr=False)
 err_console = Console(stderr=True, soft_wrap=True)
 
-DAILY_PLUGINS = ("yahoo",)
+DAILY_PLUGINS = ("yahoo", "ishares", "spdr")
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
@@ -51,6 +51,14 @@ def _tickers(value: str | None) -> tuple[str, ...]:
     if not value:
         return seed_tickers()
     return tuple(dict.fromkeys(t.upper() for t in re.split(r"[,\s]+", value) if t))
+
+
+def _plugin_tickers(plugin: Plugin, value: str | None) -> tuple[str, ...]:
+    """--tickers, else the plugin's default: an issuer plugin's are its issuer's seed funds,
+    every other plugin's the whole seed."""
+    if value or not plugin.issuer:
+        return _tickers(value)
+    return issuer_seed_tickers(plugin.issuer)
 
 
 def _plugin_options(options: tuple[str, ...]) -> dict[str, object]:
@@ -122,7 +130,9 @@ def plugins() -> None:
               help="Plugin option, repeatable; commas make a list (e.g. fred: series=DGS10,"
                    "VIXCLS; etfdb: datasets=categories, categories=oil-gas).")
 @click.option("--file", "files", multiple=True, type=click.Path(path_type=Path),
-              help="nport: land N-PORT XML from this file or directory (repeatable).")
+              help="Land downloaded files through the plugin's parser, a directory meaning "
+                   "its files (repeatable): nport N-PORT XML, ishares holdings CSV (named "
+                   "…TICKER_holdings….csv, or -o ticker=TICKER), spdr xlsx workbooks.")
 @click.pass_obj
 def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end,
            offline: bool, options: tuple[str, ...], files: tuple[Path, ...]) -> None:
@@ -131,13 +141,14 @@ def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end
         _ingest_nport(settings.with_overrides(offline=offline or None), tickers, start, end,
                       files)
         return
-    if files:
-        raise EtfflowError("--file is for `etfflow ingest nport` only")
     plugin = load_plugin(plugin_name)
     settings = settings.with_overrides(offline=offline or None)
-    params = PlanParams(tickers=_tickers(tickers), start=_date(start), end=_date(end),
-                        extra=_plugin_options(options))
-    result = run_plugin(plugin, params, settings, show_progress=True)
+    if files and tickers:
+        raise EtfflowError("give --tickers or --file, not both")
+    params = PlanParams(tickers=() if files else _plugin_tickers(plugin, tickers),
+                        start=_date(start), end=_date(end), extra=_plugin_options(options))
+    requests = plugin.local_requests(files, params) if files else None
+    result = run_plugin(plugin, params, settings, show_progress=True, requests=requests)
     _report_run(result)
     if result.status == "failed":
         sys.exit(1)
@@ -184,7 +195,7 @@ def backfill(settings: Settings, plugin_name: str, start, end, chunk_days: int,
     first, last = start.date(), _date(end) or dt.date.today()
     if first > last:
         raise EtfflowError(f"--start {first} is after --end {last}")
-    chosen = _tickers(tickers)
+    chosen = _plugin_tickers(plugin, tickers)
     chunks = []
     while first <= last:
         chunk_end = min(first + dt.timedelta(days=chunk_days - 1), last)
@@ -226,15 +237,32 @@ def daily(settings: Settings, lookback_days: int, tickers: str | None, offline: 
     tests are left to the test suite; `etfflow build` tests everything)."""
     settings = settings.with_overrides(offline=offline or None)
     end = dt.date.today()
-    params = PlanParams(_tickers(tickers), end - dt.timedelta(days=lookback_days), end)
-    results = [run_plugin(load_plugin(name), params, settings, show_progress=True)
-               for name in DAILY_PLUGINS]
+    start = end - dt.timedelta(days=lookback_days)
+    results = []
+    for name in DAILY_PLUGINS:
+        plugin = load_plugin(name)
+        chosen = _plugin_tickers(plugin, tickers)
+        if tickers and plugin.issuer:  # an issuer's plugin asks only for its own funds
+            own = set(issuer_seed_tickers(plugin.issuer))
+            chosen = tuple(t for t in chosen if t in own)
+            if not chosen:
+                continue
+        results.append(run_plugin(plugin, PlanParams(chosen, start, end), settings,
+                                  show_progress=True))
     for result in results:
         _report_run(result)
-    if any(r.status == "failed" for r in results):
+    # Issuer files are the preferred count, not the only one: when an issuer refuses us the
+    # flows fall back to vendor counts, so the build still runs (and the exit says so).
+    issuer_plugins = {name for name in DAILY_PLUGINS if load_plugin(name).issuer}
+    if any(r.status == "failed" and r.plugin not in issuer_plugins for r in results):
         raise EtfflowError("ingest failed; not building (see `etfflow runs`)")
     if not skip_build:
         _build(settings, [], daily=True)
+    failed_issuers = [r.plugin for r in results if r.status == "failed"]
+    if failed_issuers:
+        raise EtfflowError(f"issuer files not fetched ({', '.join(failed_issuers)}): flows "
+                           "used vendor counts where the issuer's were missing (see "
+                           "`etfflow runs`)")
 
 
 @main.command()

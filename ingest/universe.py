@@ -37,6 +37,14 @@ def seed_tickers() -> tuple[str, ...]:
         return tuple(row["ticker"] for row in csv.DictReader(fh))
 
 
+def issuer_seed_tickers(issuer: str) -> tuple[str, ...]:
+    """The seed funds of one issuer (the seed's ``issuer`` column, e.g. ``"iShares"``,
+    ``"State Street"``): the default tickers of that issuer's plugin."""
+    with UNIVERSE_SEED.open(newline="", encoding="utf-8") as fh:
+        return tuple(row["ticker"] for row in csv.DictReader(fh)
+                     if row["issuer"].strip().lower() == issuer.strip().lower())
+
+
 @dataclass(frozen=True)
 class Member:
     """One ticker of the universe as dim_etf describes it."""

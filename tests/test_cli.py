@@ -167,3 +167,82 @@ def test_daily_builds_incrementally_with_recent_tests_only_after_a_clean_ingest(
         assert result.exit_code == 1
         assert "error: ingest failed; not building" in result.output
         assert built == []
+
+
+def test_plugins_lists_the_issuer_plugins_and_their_tables() -> None:
+    result = CliRunner().invoke(main, ["plugins"])
+    assert result.exit_code == 0
+    for name in ("ishares", "spdr", "raw.issuer_fund_days", "raw.issuer_holdings"):
+        assert name in result.output
+
+
+def test_issuer_plugins_default_to_their_issuers_seed_funds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.cli as cli
+    from ingest.core.runner import RunResult
+
+    seen = {}
+
+    def fake_run_plugin(plugin, params, settings, **_):
+        seen[plugin.name] = params.tickers
+        return RunResult("run", plugin.name, status="success")
+
+    monkeypatch.setattr(cli, "run_plugin", fake_run_plugin)
+    for name in ("ishares", "spdr", "yahoo"):
+        assert invoke(tmp_path, tmp_path / "archive", "ingest", name).exit_code == 0
+    assert "IVV" in seen["ishares"] and "SPY" not in seen["ishares"]
+    assert "SPY" in seen["spdr"] and "IVV" not in seen["spdr"]
+    assert {"SPY", "IVV", "VTI"} <= set(seen["yahoo"])
+
+
+def test_daily_builds_when_only_an_issuer_run_failed_then_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issuer files are preferred, not required: a refused issuer leaves the vendor counts,
+    so the build runs, and the exit code still reports the failure."""
+    import ingest.cli as cli
+    from ingest.core.runner import RunResult
+    from ingest.dbt import DbtOutcome
+
+    ingested, built = [], []
+
+    def fake_run_plugin(plugin, params, settings, **_):
+        ingested.append((plugin.name, params.tickers))
+        return RunResult("run", plugin.name,
+                         status="failed" if plugin.name == "ishares" else "success")
+
+    monkeypatch.setattr(cli, "run_plugin", fake_run_plugin)
+    monkeypatch.setattr(cli, "run_dbt", lambda *a, **k: built.append(a) or DbtOutcome(True))
+    result = invoke(tmp_path, tmp_path / "archive", "daily", "--tickers", "SPY,QQQ")
+    assert result.exit_code == 0, result.output  # no iShares fund asked for: no ishares run
+    assert [name for name, _ in ingested] == ["yahoo", "spdr"]
+    assert dict(ingested)["spdr"] == ("SPY",)
+
+    ingested.clear()
+    result = invoke(tmp_path, tmp_path / "archive", "daily", "--tickers", "SPY,IVV")
+    assert len(built) == 2  # built both times
+    assert result.exit_code == 1
+    assert "error: issuer files not fetched (ishares)" in result.output
+
+
+def test_backfill_ishares_offline_is_resumable(tmp_path: Path, generator) -> None:
+    from ingest.sample.ishares import NO_DATA_DAYS
+
+    root = tmp_path / "archive"
+    generator.build_sample_archive(root, tickers=["IVV"])
+    no_data = dict(NO_DATA_DAYS)["IVV"]  # 2024-06-12, inside the second chunk
+    args = ("backfill", "--source", "ishares", "--start", "2024-06-03", "--end", "2024-06-16",
+            "--chunk-days", "7", "--tickers", "IVV", "--offline")
+    first = invoke(tmp_path, root, *args)
+    assert first.exit_code == 0, first.output
+    assert "ishares: 2 chunks, 0 already done" in first.output
+    assert f"no holdings published for IVV as of {no_data:%Y%m%d}" in first.output
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    days = [d for (d,) in con.execute(
+        "select as_of_date from raw.issuer_fund_days order by 1").fetchall()]
+    con.close()
+    weekdays = [dt.date(2024, 6, d) for d in (3, 4, 5, 6, 7, 10, 11, 13, 14)]
+    assert days == weekdays  # every weekday but the one without a file
+    again = invoke(tmp_path, root, *args)
+    assert "ishares: 2 chunks, 1 already done" in again.output  # the partial one re-runs

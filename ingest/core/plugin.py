@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -102,6 +103,9 @@ class Plugin(ABC):
     # The fund issuer a plugin covers (the seed's ``issuer`` column, e.g. "iShares"): its
     # default tickers are that issuer's seed funds instead of the whole seed.
     issuer: ClassVar[str | None] = None
+    # File suffixes ``etfflow ingest NAME --file PATH`` accepts (downloaded files landed
+    # through the same parser); empty: the plugin reads no local files.
+    local_file_suffixes: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def plan(self, params: PlanParams) -> Iterable[Request]:
@@ -115,8 +119,18 @@ class Plugin(ABC):
                   params: PlanParams) -> Iterable[Request]:
         """Requests that depend on what a payload held (a fund list naming each fund's
         download URL). The runner fetches them after ``payload`` parsed into ``rows``;
-        like ``plan()``, a pure function of its inputs."""
+        like ``plan()``, a pure function of its inputs. Raising SourceError after the
+        last yield reports a problem (a wanted fund the list lacks) as one run error; what
+        was yielded before is still fetched."""
         return ()
+
+    def local_requests(self, paths: Sequence[Path | str], params: PlanParams) -> list[Request]:
+        """``file://`` requests for downloaded files (``--file``): files with one of
+        ``local_file_suffixes``, directories expanded. Override to add what the parser
+        needs to know about a file (e.g. its fund's ticker)."""
+        if not self.local_file_suffixes:
+            raise EtfflowError(f"plugin {self.name!r} does not read local files (--file)")
+        return local_file_requests(paths, self.local_file_suffixes)
 
     def transport(self, session: requests.Session) -> Transport:
         """How to GET with the core's session. Override when a source needs a handshake."""
@@ -124,6 +138,32 @@ class Plugin(ABC):
 
     def table(self, name: str) -> RawTable:
         return next(t for t in self.tables if t.name == name)
+
+
+def local_files(paths: Sequence[Path | str], suffixes: Sequence[str]) -> list[Path]:
+    """The files named, a directory meaning every file under it with one of ``suffixes``
+    (sorted), each once. A missing path, or a directory without such files, is an error
+    before anything runs."""
+    wanted = tuple(s.lower() for s in suffixes)
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*")
+                           if p.is_file() and p.suffix.lower() in wanted)
+            if not found:
+                raise EtfflowError(f"no {' or '.join(wanted)} files under {path}")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise EtfflowError(f"no such file or directory: {path}")
+    return list(dict.fromkeys(p.resolve() for p in files))
+
+
+def local_file_requests(paths: Sequence[Path | str], suffixes: Sequence[str]) -> list[Request]:
+    """``file://`` requests (label: the file name) for ``local_files(paths, suffixes)``."""
+    return [Request(p.as_uri(), label=p.name) for p in local_files(paths, suffixes)]
 
 
 def discover_plugins() -> dict[str, type[Plugin]]:

@@ -4,19 +4,26 @@ A payload that cannot be parsed is quarantined and the run goes on; a source err
 (unknown ticker, HTTP 404) is recorded per request in the run log. Parsed payloads land
 in batches of ``Settings.land_batch_payloads``, one transaction each, so an interrupted
 run never leaves a partial batch and a re-run lands whatever was not committed.
+
+Follow-ups: after a payload parses, ``plugin.follow_up()`` may ask for more requests (a
+fund list naming each fund's download); they are fetched in the next wave, waves repeat
+until none are asked for, and each wave keeps plan order. A host that refused us
+(``HostRefused``) or whose request budget this run has used (``BudgetExhausted``) is one
+run error per host saying how many requests were not made; the run goes on (partial).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingest.core.config import Settings
-from ingest.core.errors import EtfflowError
+from ingest.core.errors import BudgetExhausted, EtfflowError, FetchError, HostRefused
 from ingest.core.http import HttpClient
 from ingest.core.landing import BatchMeta, Warehouse
 from ingest.core.plugin import (
@@ -67,21 +74,36 @@ def run_plugin(
     with Warehouse(settings.duckdb_path) as wh, HttpClient(settings) as client:
         wh.ensure_tables(plugin.tables)
         wh.start_run(result.run_id, plugin.name, log_params)
+        not_made = _NotMadeLog()
+        total = 0
         try:
-            fetchable = (_robots_allowed(client, plugin, planned, result)
-                         if plugin.respect_robots_txt else planned)
             pending: list[tuple[dict[RawTable, Rows], BatchMeta]] = []
-            with _progress(show_progress, f"{plugin.name}", len(fetchable)) as advance:
-                for payload in _fetch_all(client, plugin, fetchable):
-                    batch = _parse_payload(wh, plugin, payload, result)
-                    if batch:
+            wave = planned
+            with _progress(show_progress, f"{plugin.name}", 0) as bar:
+                while wave:
+                    fetchable = (_robots_allowed(client, plugin, wave, result)
+                                 if plugin.respect_robots_txt else wave)
+                    total += len(wave)
+                    bar.grow(len(fetchable))
+                    follow_ups: list[Request] = []
+                    for fetched in _fetch_all(client, plugin, fetchable):
+                        bar.advance()
+                        if isinstance(fetched, _NotMade):
+                            not_made.add(fetched)
+                            continue
+                        parsed = _parse_payload(wh, plugin, fetched, result)
+                        if parsed is None:
+                            continue
+                        rows, batch = parsed
                         pending.append(batch)
-                    if len(pending) >= settings.land_batch_payloads:
-                        result.rows_landed += wh.land_many(pending)
-                        pending.clear()
-                    advance()
+                        if len(pending) >= settings.land_batch_payloads:
+                            result.rows_landed += wh.land_many(pending)
+                            pending.clear()
+                        follow_ups += _follow_ups(plugin, fetched, rows, params, result)
+                    wave = follow_ups
             result.rows_landed += wh.land_many(pending)
-            result.status = _final_status(result, len(planned))
+            result.errors.extend(not_made.errors())
+            result.status = _final_status(result, total)
         except KeyboardInterrupt:
             result.status = "interrupted"
             raise
@@ -100,6 +122,53 @@ def run_plugin(
     return result
 
 
+@dataclass(frozen=True)
+class _NotMade:
+    """A request the client would not make: its host refused us or its budget is used up."""
+
+    request: Request
+    reason: FetchError
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.request.url).hostname or "").lower()
+
+
+class _NotMadeLog:
+    """Requests not made, per host and reason; one run error each at the end."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str, type], FetchError] = {}
+        self._count: dict[tuple[str, type], int] = {}
+
+    def add(self, item: _NotMade) -> None:
+        key = (item.host, type(item.reason))
+        self._first.setdefault(key, item.reason)
+        self._count[key] = self._count.get(key, 0) + 1
+
+    def errors(self) -> list[str]:
+        out = []
+        for (host, kind), reason in self._first.items():
+            n = self._count[(host, kind)]
+            if issubclass(kind, HostRefused):
+                out.append(f"{host} refused: {reason}; {n} requests not made")
+            else:
+                out.append(f"{host}: {reason}; {n} requests not made; re-run to resume")
+        return out
+
+
+def _follow_ups(plugin: Plugin, payload: Payload, rows: Mapping[str, Rows],
+                params: PlanParams, result: RunResult) -> list[Request]:
+    """What ``payload`` asks to fetch next; a SourceError raised after the last yield is
+    recorded as one run error and what was yielded before it is kept."""
+    found: list[Request] = []
+    try:
+        found.extend(plugin.follow_up(payload, rows, params))
+    except SourceError as exc:
+        result.errors.append(f"{payload.request.label}: {exc}")
+    return found
+
+
 def _robots_allowed(
     client: HttpClient, plugin: Plugin, planned: list[Request], result: RunResult
 ) -> list[Request]:
@@ -114,17 +183,28 @@ def _robots_allowed(
     return check.allowed
 
 
-def _fetch_all(client: HttpClient, plugin: Plugin, planned: list[Request]) -> Iterator[Payload]:
-    """Fetch in a small thread pool (the session enforces per-host rates), in plan order."""
+def _fetch_all(client: HttpClient, plugin: Plugin,
+               planned: list[Request]) -> Iterator[Payload | _NotMade]:
+    """Fetch in a small thread pool (the session enforces per-host rates), in plan order;
+    a request the client refuses to make (host refused, budget used) comes back as
+    ``_NotMade`` and the others still run. Other fetch errors end the run."""
     transport = plugin.transport(client.session)
+
+    def fetch(request: Request) -> Payload | _NotMade:
+        try:
+            return client.fetch(plugin.name, request, transport)
+        except (HostRefused, BudgetExhausted) as exc:
+            return _NotMade(request, exc)
+
     with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
-        yield from pool.map(lambda r: client.fetch(plugin.name, r, transport), planned)
+        yield from pool.map(fetch, planned)
 
 
 def _parse_payload(
     wh: Warehouse, plugin: Plugin, payload: Payload, result: RunResult
-) -> tuple[dict[RawTable, Rows], BatchMeta] | None:
-    """The payload's rows ready to land, or None after recording why there are none."""
+) -> tuple[Mapping[str, Rows], tuple[dict[RawTable, Rows], BatchMeta]] | None:
+    """The payload's rows by table name and ready to land, or None after recording why
+    there are none."""
     result.payloads += 1
     label = payload.request.label
     try:
@@ -138,7 +218,8 @@ def _parse_payload(
         result.errors.append(f"{label}: quarantined: {exc}")
         return None
     batch = {plugin.table(name): rows for name, rows in parsed.items()}
-    return batch, BatchMeta(result.run_id, payload.url, payload.sha256, payload.fetched_at)
+    return parsed, (batch, BatchMeta(result.run_id, payload.url, payload.sha256,
+                                     payload.fetched_at))
 
 
 def _final_status(result: RunResult, planned: int) -> str:
@@ -148,7 +229,8 @@ def _final_status(result: RunResult, planned: int) -> str:
 
 
 class _progress:
-    """A rich progress bar when asked for, else a no-op; yields an ``advance()`` callable."""
+    """A rich progress bar when asked for, else a no-op; yields an object with
+    ``advance()`` and ``grow(n)`` (follow-up waves add to the total)."""
 
     def __init__(self, enabled: bool, label: str, total: int) -> None:
         self._bar = (
@@ -157,13 +239,22 @@ class _progress:
             if enabled else None
         )
         self._label, self._total = label, total
+        self._task = None
 
-    def __enter__(self):
-        if self._bar is None:
-            return lambda: None
-        self._bar.start()
-        task = self._bar.add_task(self._label, total=self._total)
-        return lambda: self._bar.advance(task)
+    def __enter__(self) -> _progress:
+        if self._bar is not None:
+            self._bar.start()
+            self._task = self._bar.add_task(self._label, total=self._total)
+        return self
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def grow(self, n: int) -> None:
+        self._total += n
+        if self._bar is not None:
+            self._bar.update(self._task, total=self._total)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

@@ -18,6 +18,8 @@ from ingest.plugins.yahoo import YahooPlugin
 from ingest.sample import edgar as sample_edgar
 from ingest.sample import etfdb as sample_etfdb
 from ingest.sample import fred as sample_fred
+from ingest.sample import ishares as sample_ishares
+from ingest.sample import spdr as sample_spdr
 from ingest.sample.world import (
     DEFAULT_CREATION_UNIT,
     DEMO_END,
@@ -78,16 +80,20 @@ def _prepare_out(out: Path) -> None:
 
 @dataclass(frozen=True)
 class DemoRun:
-    """One ingest the demo replays: a plugin, its plan, and the moment it 'ran'."""
+    """One ingest the demo replays: a plugin, its plan, and the moment it 'ran';
+    ``expected_errors``: the source errors the archive's injected defects cause in it."""
 
     plugin: str
     params: PlanParams
     as_of: dt.datetime
+    expected_errors: int = 0
 
 
 def demo_runs(tickers: tuple[str, ...]) -> list[DemoRun]:
     """The demo's history as a real deployment would have built it: one backfill of
-    the full history, then a daily run (snapshots) for each of the last trading days."""
+    the full history, then a daily run (snapshots) for each of the last trading days; the
+    issuer plugins likewise (iShares: a backfill of one file per fund-day, then daily runs;
+    State Street: the NAV histories once, then the daily holdings)."""
     history = PlanParams(tickers, DEMO_START, DEMO_END, {"history_only": True})
     days = trading_days(DEMO_START, DEMO_END)[-SNAPSHOT_HISTORY_DAYS:]
     daily = [
@@ -96,11 +102,17 @@ def demo_runs(tickers: tuple[str, ...]) -> list[DemoRun]:
         for day in days
     ]
     universe = load_universe()
+    issuer_runs = [
+        DemoRun(module.SOURCE, r.params, r.fetched_at, r.expected_errors)
+        for module in (sample_ishares, sample_spdr)
+        for r in module.run_params(
+            tuple(t for t in tickers if universe.get(t, {}).get("issuer") == module.ISSUER))
+    ]
     others = [DemoRun("etfdb", p, at) for p, at in sample_etfdb.run_params(tickers, universe)]
     others += [DemoRun("fred", p, at) for p, at in sample_fred.run_params()]
     others += [DemoRun("edgar_nport", p, FETCHED_AT)
                for p in sample_edgar.demo_runs(tickers, trading_days(DEMO_START, DEMO_END))]
-    return [DemoRun("yahoo", history, FETCHED_AT), *daily, *others]
+    return [DemoRun("yahoo", history, FETCHED_AT), *daily, *issuer_runs, *others]
 
 
 def build_sample_archive(
@@ -158,6 +170,9 @@ def build_sample_archive(
                         fetched_at=fetched_after_close(day))
             payloads += 1
 
+    issuers = {"ishares": sample_ishares.write_archive(archive, paths),
+               "spdr": sample_spdr.write_archive(archive, paths)}
+    payloads += sum(section["payload_count"] for section in issuers.values())
     payloads += sample_etfdb.write_archive(archive, paths, universe)
     payloads += sample_fred.write_archive(archive, paths)
     edgar = sample_edgar.put_edgar_payloads(archive, paths, calendar)
@@ -193,6 +208,11 @@ def build_sample_archive(
         "bad_tickers": [bad] if bad else [],
         "payload_count": payloads,
         "edgar_nport": edgar,
+        # the issuer plugins' files: which funds each issuer's files cover, counts, layouts
+        "issuer_sources": {name: {k: v for k, v in section.items() if k != "defects"}
+                           for name, section in issuers.items()},
+        # real-source defects injected into the issuer files (ingest/sample/ishares.py)
+        "issuer_defects": [d for section in issuers.values() for d in section["defects"]],
         "default_creation_unit_size": DEFAULT_CREATION_UNIT,
         "splits": [
             {"ticker": s.ticker, "date": s.date.isoformat(), "numerator": s.numerator,

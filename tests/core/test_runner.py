@@ -13,7 +13,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from ingest.core.config import Settings
-from ingest.core.errors import ArchiveMiss
+from ingest.core.errors import ArchiveMiss, BudgetExhausted, FetchError, HostRefused
 from ingest.core.plugin import (
     MalformedPayload,
     Payload,
@@ -280,3 +280,135 @@ def test_an_unexpected_crash_is_logged_as_failed(server: HTTPServer, settings: S
     assert status == "failed"
     assert "surprise" in json.loads(errors)[0]
     assert query(settings, "select count(*) from raw.fake_nav") == [(0,)]
+
+
+# -- follow-ups and requests the client will not make ----------------------------------------
+
+
+class ListingPlugin(FakePlugin):
+    """``/list/<name>`` answers {"rows": [...], "next": [paths]}: rows land, and each path
+    named in ``next`` is fetched as a follow-up (which may list more). A ``missing`` entry
+    in the listing is reported by follow_up after the others were yielded."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url)
+        self.parsed: list[str] = []
+
+    def plan(self, params: PlanParams) -> Iterable[Request]:
+        yield Request.get(f"{self.base_url}/list/root", "root")
+
+    def parse(self, payload: Payload) -> Mapping[str, Rows]:
+        self.parsed.append(payload.request.label)
+        if payload.status >= 400:
+            raise SourceError(f"HTTP {payload.status}")
+        return {NAV.name: json.loads(payload.body)["rows"]}
+
+    def follow_up(self, payload: Payload, rows: Mapping[str, Rows],
+                  params: PlanParams) -> Iterable[Request]:
+        listing = json.loads(payload.body)
+        for path in listing.get("next", []):
+            yield Request.get(f"{self.base_url}{path}", path.rsplit("/", 1)[-1])
+        if listing.get("missing"):
+            raise SourceError(f"not listed: {', '.join(listing['missing'])}")
+
+
+def _row(ticker: str) -> dict:
+    return {"ticker": ticker, "as_of_date": "2024-01-10", "nav": 1.0}
+
+
+@pytest.fixture
+def listing_server(private_httpserver: HTTPServer) -> HTTPServer:
+    srv = private_httpserver
+    srv.expect_request("/list/root").respond_with_json(
+        {"rows": [_row("ROOT")], "next": ["/list/a", "/list/b"], "missing": ["ZZZ"]})
+    srv.expect_request("/list/a").respond_with_json({"rows": [_row("A")], "next": ["/list/a1"]})
+    srv.expect_request("/list/b").respond_with_json({"rows": [_row("B")], "next": ["/list/b1"]})
+    srv.expect_request("/list/a1").respond_with_json({"rows": [_row("A1")]})
+    srv.expect_request("/list/b1").respond_with_json({"rows": [_row("B1")]})
+    return srv
+
+
+def test_follow_ups_are_fetched_in_waves_in_plan_order(listing_server: HTTPServer,
+                                                       settings: Settings):
+    plugin = ListingPlugin(base(listing_server))
+    result = run_plugin(plugin, PlanParams(), settings)
+
+    # fetched wave by wave (in parallel within a wave), parsed in plan order
+    fetched = [request.path for request, _ in listing_server.log]
+    assert fetched[0] == "/list/root"
+    assert set(fetched[1:3]) == {"/list/a", "/list/b"}
+    assert set(fetched[3:]) == {"/list/a1", "/list/b1"}
+    assert plugin.parsed == ["root", "a", "b", "a1", "b1"]
+    assert (result.payloads, result.requests_made, result.rows_landed) == (5, 5, 5)
+    # the follow_up's SourceError is one warning; what it yielded before was fetched
+    assert result.errors == ["root: not listed: ZZZ"]
+    assert result.status == "partial"
+    assert [r[0] for r in nav_rows(settings)] == ["A", "A1", "B", "B1", "ROOT"]
+
+    listing_server.stop()
+    replay = run_plugin(ListingPlugin(base(listing_server)), PlanParams(),
+                        dataclasses.replace(settings, offline=True))
+    assert (replay.payloads, replay.rows_landed, replay.errors) == (5, 0, result.errors)
+
+
+def test_progress_total_grows_with_each_wave(listing_server: HTTPServer, settings: Settings,
+                                             monkeypatch: pytest.MonkeyPatch):
+    from ingest.core import runner
+
+    totals: list[int] = []
+    real_grow = runner._progress.grow
+
+    def grow(self, n: int) -> None:
+        real_grow(self, n)
+        totals.append(self._total)
+
+    monkeypatch.setattr(runner._progress, "grow", grow)
+    run_plugin(ListingPlugin(base(listing_server)), PlanParams(), settings, show_progress=True)
+    assert totals == [1, 3, 5]
+
+
+@pytest.mark.parametrize("error, message", [
+    (HostRefused("127.0.0.1 answered HTTP 403 earlier in this run"),
+     "127.0.0.1 refused: 127.0.0.1 answered HTTP 403 earlier in this run; 2 requests not made"),
+    (BudgetExhausted("127.0.0.1: the budget of 3 requests for this run is used"),
+     "127.0.0.1: 127.0.0.1: the budget of 3 requests for this run is used; 2 requests not "
+     "made; re-run to resume"),
+])
+def test_requests_the_client_will_not_make_are_one_error_per_host(
+    listing_server: HTTPServer, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    error: Exception, message: str,
+):
+    """A refused host or a used-up budget (raised by client.fetch) does not crash the run:
+    the other requests go on and each host gets one run error with the count not made."""
+    from ingest.core.http import HttpClient
+
+    real_fetch = HttpClient.fetch
+
+    def fetch(self, source, request, transport=None):
+        if request.url.endswith(("/list/a", "/list/b1")):
+            raise error
+        return real_fetch(self, source, request, transport)
+
+    monkeypatch.setattr(HttpClient, "fetch", fetch)
+    result = run_plugin(ListingPlugin(base(listing_server)), PlanParams(), settings)
+
+    assert result.status == "partial"
+    assert result.errors == ["root: not listed: ZZZ", message]
+    # /list/a was not made, so its follow-up /list/a1 was never asked for
+    assert sorted(request.path for request, _ in listing_server.log) == ["/list/b", "/list/root"]
+    assert [r[0] for r in nav_rows(settings)] == ["B", "ROOT"]
+    ((status, errors),) = query(settings, "select status, errors from raw.ingest_runs")
+    assert (status, json.loads(errors)) == ("partial", result.errors)
+
+
+def test_other_fetch_errors_still_fail_the_run(listing_server: HTTPServer, settings: Settings,
+                                               monkeypatch: pytest.MonkeyPatch):
+    from ingest.core.http import HttpClient
+
+    def fetch(self, source, request, transport=None):
+        raise FetchError("GET x: ConnectionError after retries")
+
+    monkeypatch.setattr(HttpClient, "fetch", fetch)
+    with pytest.raises(FetchError):
+        run_plugin(ListingPlugin(base(listing_server)), PlanParams(), settings)
+    assert query(settings, "select status from raw.ingest_runs") == [("failed",)]

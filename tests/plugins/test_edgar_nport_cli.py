@@ -160,7 +160,7 @@ def test_ingest_nport_from_files(tmp_path: Path) -> None:
                                      str(EDGAR_FIXTURES / "nport_fixture.xml")])
     assert both.exit_code == 1 and "not both" in both.output
     wrong = CliRunner().invoke(main, [*common, "yahoo", "--file", "x.xml"])
-    assert wrong.exit_code == 1 and "--file is for `etfflow ingest nport`" in wrong.output
+    assert wrong.exit_code == 1 and "does not read local files (--file)" in wrong.output
     gone = CliRunner().invoke(main, [*common, "nport", "--file", str(tmp_path / "gone.xml")])
     assert gone.exit_code == 1 and "no such file or directory" in gone.output
 

@@ -48,6 +48,7 @@ from ingest.core.plugin import (
     Request,
     Rows,
     SourceError,
+    local_file_requests,
 )
 from ingest.plugins.edgar_nport.parser import HOLDING_COLUMNS, accession_from, parse_nport
 
@@ -185,20 +186,7 @@ def filing_request(cik: int | str, accession_number: str, label: str = "") -> Re
 def local_requests(paths: Sequence[Path | str]) -> list[Request]:
     """``file://`` requests for N-PORT XML files; a directory means every ``*.xml`` under
     it (sorted). Missing paths are an error before anything runs."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
-            if not found:
-                raise EtfflowError(f"no .xml files under {path}")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise EtfflowError(f"no such file or directory: {path}")
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return [Request(p.as_uri(), label=p.name) for p in unique]
+    return local_file_requests(paths, (".xml",))
 
 
 class EdgarNportPlugin(Plugin):
