@@ -52,9 +52,6 @@ FLAG_KINDS = ("spike_revert", "stale", "not_unit_multiple", "split_unadjusted",
               "scale_error")  # dq_flow_quality_daily.<kind>_flags
 # fct_etf_flows_daily.shares_source names the plugin whose count the day used: Yahoo is
 # the vendor; every other plugin that supplies counts is a fund issuer (ishares, spdr, …).
-SHARE_SOURCE_KIND_SQL = """case when shares_source is null then 'no share count'
-                                when shares_source like 'yahoo%' then 'vendor'
-                                else 'issuer' end"""
 INFLOW_COLOUR, OUTFLOW_COLOUR = "#1a9850", "#d73027"
 SOURCE_COLOURS = {"issuer": "#1f77b4", "vendor": "#ff7f0e"}
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -313,23 +310,18 @@ def quality_chart(con: duckdb.DuckDBPyConnection, label: str | None) -> Chart:
                                            "Flagged share counts per day"))
     notes = []
     split = issuer_vendor_split(con)
-    if split is None:
-        _unavailable(figure, "issuer/vendor split: fct_etf_flows_daily has no shares_source "
-                     "column in this warehouse", row=1)
-        notes.append("the issuer/vendor split needs fct_etf_flows_daily.shares_source")
-    else:
-        for kind in ("issuer", "vendor"):
-            mine = [i for i, k in enumerate(split["count_source"]) if k == kind]
-            figure.add_bar(
-                row=1, col=1, name=f"{kind} share counts", marker_color=SOURCE_COLOURS[kind],
-                x=[split["month"][i] for i in mine],
-                y=[split["gross_flow_share_pct"][i] for i in mine],
-                customdata=[split["fund_days"][i] for i in mine],
-                hovertemplate=f"%{{x|%Y-%m}}: %{{y:.1f}}% of gross flow from {kind} counts "
-                              "(%{customdata} fund-days)<extra></extra>")
-        missing = sum(n for k, n in zip(split["count_source"], split["fund_days"], strict=True)
-                      if k == "no share count")
-        notes.append(f"{missing:,} fund-days had no share count (no flow)")
+    for kind in ("issuer", "vendor"):
+        mine = [i for i, k in enumerate(split["count_source"]) if k == kind]
+        figure.add_bar(
+            row=1, col=1, name=f"{kind} share counts", marker_color=SOURCE_COLOURS[kind],
+            x=[split["month"][i] for i in mine],
+            y=[split["gross_flow_share_pct"][i] for i in mine],
+            customdata=[split["fund_days"][i] for i in mine],
+            hovertemplate=f"%{{x|%Y-%m}}: %{{y:.1f}}% of gross flow from {kind} counts "
+                          "(%{customdata} fund-days)<extra></extra>")
+    missing = sum(n for k, n in zip(split["count_source"], split["fund_days"], strict=True)
+                  if k == "no share count")
+    notes.append(f"{missing:,} fund-days had no share count (no flow)")
     figure.update_yaxes(row=1, col=1, title_text="Share of gross flow (%)", range=[0, 100])
     figure.update_xaxes(row=1, col=1, title_text="Month")
     if relation_exists(con, "dq_flow_quality_daily"):
@@ -359,15 +351,13 @@ def quality_chart(con: duckdb.DuckDBPyConnection, label: str | None) -> Chart:
                  "kind. " + "; ".join(notes) + ".", figure)
 
 
-def issuer_vendor_split(con: duckdb.DuckDBPyConnection) -> dict[str, list[Any]] | None:
+def issuer_vendor_split(con: duckdb.DuckDBPyConnection) -> dict[str, list[Any]]:
     """Per month and share-count source (issuer / vendor / no share count): fund-days and
-    the share of the month's gross flow; None when the warehouse predates shares_source."""
-    if not _has_column(con, "fct_etf_flows_daily", "shares_source"):
-        return None
-    return _columns(con, f"""
+    the share of the month's gross flow."""
+    return _columns(con, """
         with classified as (
             select cast(date_trunc('month', as_of_date) as date) as month,
-                   {SHARE_SOURCE_KIND_SQL} as count_source,
+                   coalesce(shares_source_type, 'no share count') as count_source,
                    net_flow_usd
             from fct_etf_flows_daily
         )
@@ -464,12 +454,6 @@ def _columns(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = (
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     return {name: [row[i] for row in rows] for i, name in enumerate(names)}
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.columns where table_schema = 'main' "
-        "and table_name = ? and column_name = ?", [relation, column]).fetchone()[0])
 
 
 def _largest_fund(con: duckdb.DuckDBPyConnection) -> str:

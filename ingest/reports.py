@@ -96,7 +96,7 @@ def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
     trust = relation_exists(con, DUAL_METHOD)
     columns, rows = _query(con, f"""
         select f.ticker, e.fund_name as name, f.as_of_date, f.close, f.nav, f.nav_source,
-               f.shares_outstanding,
+               f.shares_outstanding, f.shares_source,
                f.shares_outstanding_change, f.net_creation_units, f.net_flow_usd,
                f.flow_pct_aum, f.aum_usd, f.premium_discount_bps, f.flow_status,
                {"q.confidence" if trust else "cast(null as varchar)"} as confidence
@@ -106,11 +106,13 @@ def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
         where f.ticker = ?
         order by f.as_of_date desc limit ?""", [ticker, days])
     text = {"as_of_date": "date", "close": "close", "nav": "NAV", "nav_source": "NAV src",
-            "shares_outstanding_change": "ΔSO", "net_creation_units": "units",
+            "shares_source": "SO src", "shares_outstanding_change": "ΔSO",
+            "net_creation_units": "units",
             "net_flow_usd": "flow $m", "flow_pct_aum": "flow %AUM", "aum_usd": "AUM $m",
             "premium_discount_bps": "prem bps", "confidence": "conf"}
     notes = ["net_flow = change in shares outstanding × NAV (creations − redemptions);"
-             " nav_source 'close' marks days without a published NAV"]
+             " NAV src 'close' marks days without the issuer's NAV; SO src names the plugin"
+             " whose share count the day used (the fund's issuer first, else the vendor)"]
     low = sum(1 for row in rows if row[-1] == "low")
     if trust:
         notes.append(f"conf: confidence in the day's share counts (high / medium / low); "
@@ -232,14 +234,24 @@ def quality(con: duckdb.DuckDBPyConnection, ticker: str | None, days: int) -> Re
             "best_estimate_flow_usd": "flow $m", "method": "method", "confidence": "conf"}
     (fund_row,) = _query(con, f"""
         select quality_score, confidence, anomaly_days, repaired_days, shares_report_lag_days,
-               lag_source, creation_unit_size, creation_unit_size_source, concordance_pct
-        from {FUND_QUALITY} where ticker = ?""", [ticker])[1] or [(None,) * 9]
-    score, conf, anomalies, repaired, lag, lag_source, unit, unit_source, concord = fund_row
+               lag_source, creation_unit_size, creation_unit_size_source, concordance_pct,
+               issuer_source, issuer_count_pct, median_abs_quote_vs_issuer_pct,
+               max_quote_unchanged_while_issuer_moved_days
+        from {FUND_QUALITY} where ticker = ?""", [ticker])[1] or [(None,) * 13]
+    (score, conf, anomalies, repaired, lag, lag_source, unit, unit_source, concord,
+     issuer, issuer_pct, quote_gap, quote_run) = fund_row
+    sources = (f"share counts from the issuer ({issuer}) on {_text('issuer_count_pct', issuer_pct)}"
+               f"% of the days; the vendor's quote count was {_text('pct', quote_gap)}% off "
+               f"the issuer's (median) and sat still for up to {quote_run} day(s) while the "
+               "fund's count moved" if issuer else
+               "no issuer publishes this fund's share count: the vendor's (Yahoo) is used, "
+               "each day's confidence one level lower")
     notes = [
         f"quality score {_text('quality_score', score)} ({conf}); {anomalies} flagged and "
         f"{repaired} repaired day(s); share-report lag {lag} trading day(s) ({lag_source}); "
         f"creation unit {_text('creation_unit_size', unit)} ({unit_source}); methods agree "
         f"on {_text('concordance_pct', concord)}% of the days with both",
+        sources,
         "SO reported = the count as published; SO used = repaired and lag-adjusted (raw "
         "values are never overwritten; every repair's rule is in dq_shares_outstanding_anomalies)",
     ]
@@ -253,16 +265,25 @@ def _quality_summary(con: duckdb.DuckDBPyConnection) -> Report:
         select ticker, quality_score, confidence, anomaly_days, spike_revert_days,
                stale_days, not_unit_multiple_days, split_unadjusted_days, scale_error_days,
                repaired_days, shares_report_lag_days, lag_source, creation_unit_size,
-               creation_unit_size_source, concordance_pct, clean_days_pct
+               creation_unit_size_source, concordance_pct, clean_days_pct,
+               coalesce(issuer_source, 'vendor only') as share_count_source, issuer_count_pct,
+               median_abs_quote_vs_issuer_pct, stale_vendor_count_days,
+               max_quote_unchanged_while_issuer_moved_days
         from {FUND_QUALITY}
         order by quality_score nulls first, anomaly_days desc, ticker""")
     text = {"ticker": "ticker", "quality_score": "score", "confidence": "conf",
             "anomaly_days": "flagged", "repaired_days": "repaired",
             "shares_report_lag_days": "lag", "lag_source": "lag src",
-            "concordance_pct": "agree %"}
+            "concordance_pct": "agree %", "share_count_source": "SO src",
+            "median_abs_quote_vs_issuer_pct": "vendor off %",
+            "max_quote_unchanged_while_issuer_moved_days": "vendor still"}
     notes = ["score: share of the last days with a trustworthy flow (counts unflagged, "
              "shares- and AUM-based flows agreeing where both exist); `etfflow quality "
-             "TICKER` shows a fund's flags and repaired series"]
+             "TICKER` shows a fund's flags and repaired series",
+             "SO src: the issuer plugin whose counts the fund's flows use ('vendor only': "
+             "Yahoo's, a confidence level lower); vendor off %: the median gap between "
+             "Yahoo's quote count and the issuer's; vendor still: the most trading days "
+             "Yahoo's count sat unchanged while the issuer's moved (dq_share_count_sources)"]
     if relation_exists(con, RECONCILIATION_REPAIRS):
         (n, off2, on2, off5, on5) = con.execute(f"""
             select count(*),
@@ -293,27 +314,41 @@ def reconcile(con: duckdb.DuckDBPyConnection, ticker: str | None) -> Report:
     require(con, RECONCILIATION)
     columns, rows = _query(con, f"""
         select ticker, month_start, our_net_flow_usd, nport_net_flow_usd, difference_usd,
-               error_pct, coverage_pct
+               error_pct, coverage_pct, shares_source_type
         from {RECONCILIATION} where ? is null or ticker = ?
         order by ticker, month_start""", [ticker, ticker])
     text = {"ticker": "ticker", "month_start": "month", "our_net_flow_usd": "ours $m",
             "nport_net_flow_usd": "N-PORT $m", "difference_usd": "diff $m",
-            "error_pct": "error %", "coverage_pct": "coverage %"}
+            "error_pct": "error %", "coverage_pct": "coverage %",
+            "shares_source_type": "SO src"}
+    notes = ["SO src: whose share counts our monthly sum used — issuer (the fund's own, "
+             "every day), vendor (Yahoo's) or mixed"]
+    if relation_exists(con, RECONCILIATION_SUMMARY):
+        notes += [f"{segment}-sourced: {within:,} of {months:,} comparable fund-months "
+                  f"within {tolerance:g}% ({_text('pct', share)}%)"
+                  for segment, tolerance, months, within, share in con.execute(f"""
+                      select segment, tolerance_pct, comparable_fund_months,
+                             fund_months_within, share_within_pct
+                      from {RECONCILIATION_SUMMARY} where segment_kind = 'shares_source'
+                      order by segment, tolerance_pct""").fetchall()]
     return Report("Daily flow estimates vs N-PORT monthly flows (Part B.6)", columns, rows,
-                  text, empty_reason="no N-PORT months to reconcile")
+                  text, notes=notes, empty_reason="no N-PORT months to reconcile")
 
 
 def reconcile_summary(con: duckdb.DuckDBPyConnection) -> Report:
     """How often our monthly sums land within 2% and 5% of the funds' own N-PORT figures."""
     require(con, RECONCILIATION_SUMMARY)
     columns, rows = _query(con, f"""
-        select segment, tolerance_pct, comparable_fund_months, fund_months_within,
-               share_within_pct, first_month, last_month
-        from {RECONCILIATION_SUMMARY} order by segment = 'all' desc, segment, tolerance_pct""")
-    text = {"segment": "segment", "tolerance_pct": "within ±%",
+        select segment_kind, segment, tolerance_pct, comparable_fund_months,
+               fund_months_within, share_within_pct, first_month, last_month
+        from {RECONCILIATION_SUMMARY}
+        order by segment_kind = 'all' desc, segment_kind, segment, tolerance_pct""")
+    text = {"segment_kind": "by", "segment": "segment", "tolerance_pct": "within ±%",
             "comparable_fund_months": "fund-months", "fund_months_within": "within",
             "share_within_pct": "share %", "first_month": "from", "last_month": "to"}
     return Report("Our monthly flows vs the funds' own N-PORT figures", columns, rows, text,
+                  notes=["by shares_source: issuer = every day's share count from the "
+                         "fund's issuer, vendor = from Yahoo (the gain from issuer counts)"],
                   empty_reason="no N-PORT months to reconcile")
 
 

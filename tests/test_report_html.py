@@ -192,25 +192,23 @@ def test_reconciliation_counts_what_the_summary_counts(demo_build, demo_charts) 
 # -- the quality panel on a hand-built warehouse ------------------------------------------------
 
 FLOW_DAYS = [  # ticker, day, net flow (USD), the plugin whose share count the day used
-    ("AAA", "2024-01-02", 30e6, "ishares"), ("BBB", "2024-01-02", -10e6, "yahoo"),
+    ("AAA", "2024-01-02", 30e6, "issuer"), ("BBB", "2024-01-02", -10e6, "vendor"),
     ("CCC", "2024-01-02", None, None),
-    ("AAA", "2024-01-03", -10e6, "ishares"), ("BBB", "2024-01-03", 50e6, "yahoo"),
-    ("DDD", "2024-01-03", 40e6, "spdr"),
-    ("AAA", "2024-02-01", 20e6, "spdr"),
+    ("AAA", "2024-01-03", -10e6, "issuer"), ("BBB", "2024-01-03", 50e6, "vendor"),
+    ("DDD", "2024-01-03", 40e6, "issuer"),
+    ("AAA", "2024-02-01", 20e6, "issuer"),
 ]
 FLAG_DAYS = [  # day, spike_revert, stale, not_unit_multiple, split_unadjusted, scale_error
     ("2024-01-02", 1, 0, 0, 0, 0), ("2024-01-03", 0, 2, 0, 0, 1),
 ]
 
 
-def tiny_warehouse(path: Path, with_shares_source: bool) -> Path:
+def tiny_warehouse(path: Path) -> Path:
     """Only the columns the quality panel reads."""
     with duckdb.connect(str(path)) as con:
         con.execute("create table fct_etf_flows_daily (ticker varchar, as_of_date date, "
-                    "net_flow_usd double, shares_source varchar)")
+                    "net_flow_usd double, shares_source_type varchar)")
         con.executemany("insert into fct_etf_flows_daily values (?, ?, ?, ?)", FLOW_DAYS)
-        if not with_shares_source:
-            con.execute("alter table fct_etf_flows_daily drop column shares_source")
         con.execute("create table dq_flow_quality_daily (as_of_date date, "
                     "spike_revert_flags bigint, stale_flags bigint, not_unit_multiple_flags "
                     "bigint, split_unadjusted_flags bigint, scale_error_flags bigint)")
@@ -220,7 +218,7 @@ def tiny_warehouse(path: Path, with_shares_source: bool) -> Path:
 
 
 def test_quality_panel_splits_gross_flow_by_issuer_and_vendor(tmp_path) -> None:
-    with connect(tiny_warehouse(tmp_path / "tiny.duckdb", True)) as con:
+    with connect(tiny_warehouse(tmp_path / "tiny.duckdb")) as con:
         chart = quality_chart(con, sample_label(con))
         split = issuer_vendor_split(con)
     traces = {t.name: t for t in chart.figure.data}
@@ -237,16 +235,6 @@ def test_quality_panel_splits_gross_flow_by_issuer_and_vendor(tmp_path) -> None:
     assert list(traces["stale"].y) == [0, 2] and list(traces["spike revert"].y) == [1, 0]
     assert "SAMPLE DATA" not in chart.figure.layout.title.text     # not the demo
     assert chart.figure.layout.yaxis.title.text == "Share of gross flow (%)"
-
-
-def test_quality_panel_without_shares_source_says_so(tmp_path) -> None:
-    with connect(tiny_warehouse(tmp_path / "tiny.duckdb", False)) as con:
-        chart = quality_chart(con, None)
-        assert issuer_vendor_split(con) is None
-    names = {t.name for t in chart.figure.data}
-    assert names == {"spike revert", "stale", "not unit multiple", "split unadjusted",
-                     "scale error"}
-    assert any("no shares_source column" in a.text for a in chart.figure.layout.annotations)
 
 
 # -- drawn in a real browser --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from ingest.core.archive import Archive
 from ingest.core.plugin import PlanParams
 from ingest.plugins.yahoo import YahooPlugin
+from ingest.plugins.yahoo.plugin import quote_requests
 from ingest.sample import edgar as sample_edgar
 from ingest.sample import etfdb as sample_etfdb
 from ingest.sample import fred as sample_fred
@@ -45,7 +46,6 @@ from ingest.sample.world import (
     simulate,
     trading_days,
 )
-from ingest.plugins.yahoo.plugin import quote_requests
 from ingest.sample.yahoo import (
     _kind,
     _wire_url,

@@ -71,18 +71,18 @@ Wire formats (what Yahoo really sends, so parsers meet the real thing)
       values are ints. Reports are daily-ish: ~5% of trading days have none (never the
       first/last day, a split day or the launch day), and the funds in
       ``LAGGED_SHARE_REPORTS`` report the count as of the prior trading day.
-    * Share-count errors (``SHARE_ERRORS``), injected into the shares history only (the
-      true path, the issuers' files, N-PORT and etfdb keep the truth; the errors sit on
-      funds whose flows use the vendor's count): fat-finger spikes that revert (some straddling a month end), x1000 /
-      /1000 unit mix-ups, offsets that are no multiple of the creation unit, counts
-      frozen for a week inside the NAV window (where total assets reveal the flows), and
-      both splits reported in pre-split units for a few days. Each starts on the first
-      day on or after its anchor where the day before, its days and the day after are all
-      report days (``_share_error_start``), so the places are fixed and the count is right
-      again the day after. The days whose reported count is wrong, with the wrong and the
-      true value, are in ``FundPath.share_errors`` and the manifest's
-      ``injected_share_errors``; together with ``LAGGED_SHARE_REPORTS`` (a one-day lag)
-      they are what the dbt share-count checks must find.
+    * Share-count errors (``SHARE_ERRORS``), injected into the shares history only (the true
+      path, the issuers' files, N-PORT and etfdb keep the truth; the errors sit on funds
+      whose flows use the vendor's count): fat-finger spikes that revert (some straddling a
+      month end), x1000 / /1000 unit mix-ups, offsets that are no multiple of the creation
+      unit, counts frozen for a week inside the NAV window (where total assets reveal the
+      flows), and both splits reported in pre-split units for a few days. Each starts on the
+      first day on or after its anchor where the day before, its days and the day after are
+      all report days (``_share_error_start``), so the places are fixed and the count is
+      right again the day after. The days whose reported count is wrong, with the wrong and
+      the true value, are in ``FundPath.share_errors`` and the manifest's
+      ``injected_share_errors``; together with ``LAGGED_SHARE_REPORTS`` (a one-day lag) they
+      are what the dbt share-count checks must find.
     * Optional bad ticker (``--include-bad-ticker ZZZZ``): chart and quoteSummary answer
       404 with Yahoo's error bodies; the timeseries answers 200 with meta and no data.
 """
