@@ -512,3 +512,26 @@ def test_demo_runs_expect_one_error_per_no_data_day() -> None:
     assert len(daily) == ISSUER_DAILY_RUNS
     assert sum(r.expected_errors for r in daily) == 0
     assert "IVV" in backfill.params.tickers and "SPY" not in backfill.params.tickers
+
+
+def test_demo_warehouse_has_an_issuer_count_for_every_fund_day(demo_build) -> None:
+    """The demo replays the iShares files through the plugin: one fund-day row per fund and
+    trading day from its first file, except the manifest's no-data days; holiday requests
+    added no day of their own."""
+    manifest = demo_build.manifest
+    funds = manifest["issuer_sources"]["ishares"]["funds"]
+    holidays = set(manifest["calendar"]["holidays"])
+    no_data = {(d["ticker"], day) for d in manifest["issuer_defects"]
+               if d["kind"] == "no_holdings_published" for day in d["dates"]}
+    # not read_only: dbt, run in-process by the demo, still holds the file open read-write
+    with duckdb.connect(str(demo_build.duckdb_path)) as con:
+        landed = {(t, d.isoformat()): shares for t, d, shares in con.execute(
+            "select ticker, as_of_date, shares_outstanding from raw.issuer_fund_days "
+            "where source = 'ishares'").fetchall()}
+        prices = con.execute("select ticker, count(*) from raw.yahoo_prices group by 1").fetchall()
+    days_per_fund = {t: n for t, n in prices if t in funds}
+    assert set(days_per_fund) == set(funds) and len(funds) == 19
+    assert len(landed) == sum(days_per_fund.values()) - len(no_data)
+    assert not no_data & set(landed)
+    assert not {d for _, d in landed} & holidays
+    assert all(shares and shares > 0 for shares in landed.values())

@@ -295,3 +295,20 @@ def test_cli_ingest_spdr_file_lands_the_workbooks_rows(tmp_path: Path) -> None:
         assert con.execute("select ticker, max(as_of_date), count(*) from raw.issuer_fund_days "
                            "group by 1").fetchall() == [("XLX", D(2026, 8, 4), 3)]
         assert con.execute("select count(*) from raw.issuer_holdings").fetchone() == (2,)
+
+
+def test_demo_warehouse_has_the_nav_history_and_daily_holdings(demo_build) -> None:
+    section = demo_build.manifest["issuer_sources"]["spdr"]
+    # not read_only: dbt, run in-process by the demo, still holds the file open read-write
+    with duckdb.connect(str(demo_build.duckdb_path)) as con:
+        per_fund = dict(con.execute(
+            "select f.ticker, count(*) from raw.issuer_fund_days f "
+            "join (select ticker, count(*) as n from raw.yahoo_prices group by 1) p "
+            "using (ticker) where f.source = 'spdr' and f.nav is not null "
+            "and f.total_net_assets is not null group by 1 having count(*) = any_value(p.n)"
+        ).fetchall())
+        holdings_days = [d.isoformat() for (d,) in con.execute(
+            "select distinct as_of_date from raw.issuer_holdings where source = 'spdr' "
+            "order by 1").fetchall()]
+    assert sorted(per_fund) == sorted(section["funds"])  # every trading day of every fund
+    assert holdings_days == section["holdings_days"]
