@@ -128,7 +128,7 @@ def print_report(result: DemoResult, console: Console) -> None:
     console.print(
         f"{SAMPLE_LABEL}. Built in {result.seconds:.1f} s. Warehouse: [bold]{path}[/]\n"
         f"Reports: etfflow --db {path} flows SPY | signals SPY,QQQ,IWM | top bond 10 | "
-        f"sectors | arbitrage | reconcile | quality XLV\n"
+        f"sectors | arbitrage | reconcile | quality VDC\n"
         f"HTML:    {result.report_path} (charts, one file; opens offline in a browser)\n"
         f"SQL:     duckdb {path} \"select * from fct_etf_flows_daily limit 10\"\n"
         f"BI tools: point a DuckDB connection (Metabase, Superset, DBeaver) at that file, "

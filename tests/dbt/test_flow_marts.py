@@ -114,20 +114,47 @@ def test_every_flow_mart_has_rows(demo: Demo) -> None:
     assert {"inflows_into_weakness", "outflows_into_strength", "confirming", "none"} <= labels
 
 
+def issuer_of(demo: Demo, ticker: str) -> str | None:
+    """The issuer plugin whose files the sample renders for ``ticker`` (None: vendor only)."""
+    return next((source for source, section in demo.manifest["issuer_sources"].items()
+                 if ticker in section["funds"]), None)
+
+
+def count_days(demo: Demo, ticker: str) -> set[world.dt.date]:
+    """The days a count for ``ticker`` was published by the source the flow engine reads:
+    the issuer's files (every trading day from its first file, less the dates it published
+    none), else Yahoo's shares history."""
+    path = simulated(ticker)
+    source = issuer_of(demo, ticker)
+    if source is None:
+        return {path.days[k] for k in path.report_days.tolist()}
+    first = world.dt.date.fromisoformat(
+        demo.manifest["issuer_sources"][source].get("first_file_date", {}).get(
+            ticker, path.days[0].isoformat()))
+    missing = {world.dt.date.fromisoformat(d) for defect in demo.manifest["issuer_defects"]
+               if defect["ticker"] == ticker and defect["kind"] == "no_holdings_published"
+               for d in defect["dates"]}
+    return {d for d in path.days if d >= first} - missing
+
+
 @pytest.mark.parametrize("ticker", ["SPY", "AGG", "GLD", "IYZ", "UNG", "VGT", "HYG"])
 def test_flows_are_simulated_units_times_nav(demo: Demo, ticker: str) -> None:
-    """On a day reported after a reported day, the share change is that day's simulated
+    """On a day with a count after a day with one, the share change is that day's simulated
     creation units x the fund's unit size, and the flow is that x NAV; the count itself
-    equals the simulated one on every reported day (days around deliberately wrong
-    reported counts aside: the quality models own those)."""
+    equals the simulated one on every day with a count (days around deliberately wrong
+    vendor counts aside: the quality models own those). The count comes from the fund's
+    issuer where it has one (iShares, State Street: with the issuer's NAV, the simulated
+    one to the cent), else from Yahoo (no NAV: the close)."""
     path = simulated(ticker)
     assert ticker not in world.LAGGED_SHARE_REPORTS
     day_index = {day: k for k, day in enumerate(path.days)}
-    reported = {path.days[k] for k in path.report_days.tolist()}
-    skip = share_error_days(demo, ticker)
+    reported = count_days(demo, ticker)
+    issuer = issuer_of(demo, ticker)
+    skip = share_error_days(demo, ticker) if issuer is None else set()
     cu = path.spec.creation_unit
     checked = nav_checked = 0
     for row in daily_rows(demo, ticker):
+        assert row["shares_source"] == (issuer or "yahoo"), row
         if row["as_of_date"] in skip:
             continue
         k = day_index[row["as_of_date"]]
@@ -140,16 +167,19 @@ def test_flows_are_simulated_units_times_nav(demo: Demo, ticker: str) -> None:
         assert row["net_creation_units"] == pytest.approx(units * cu / 50_000)
         assert row["creation_unit_size_assumed"] is True
         assert row["net_flow_usd"] == pytest.approx(units * cu * row["nav"], abs=0.01)
-        if row["nav_source"] == "nav":  # the reported NAV is the simulated one, to the cent
+        if row["nav_source"] == "issuer":  # the issuer's NAV is the simulated one
             sim_flow = units * cu * float(path.nav[k])
             assert row["net_flow_usd"] == pytest.approx(sim_flow, rel=1e-3, abs=1.0)
             nav_checked += 1
         checked += 1
     assert checked > 0.85 * (len(path.days) - 1)
-    assert nav_checked > 40
+    if issuer:
+        assert nav_checked > 0.85 * (len(path.days) - 1)
+    else:
+        assert nav_checked == 0  # a vendor publishes no NAV: Yahoo's navPrice is no NAV
 
 
-@pytest.mark.parametrize("ticker", ["VOO", "XLP"])
+@pytest.mark.parametrize("ticker", ["VOO", "PDBC"])
 def test_share_counts_follow_the_as_of_close_convention(demo: Demo, ticker: str) -> None:
     """T/T-1: a count dated D is read as the close of the trading day L days before D,
     L = shares_report_lag_days (0 unless configured or detected). These funds really
@@ -228,7 +258,9 @@ def test_injected_institutional_events_are_smart_money(demo: Demo) -> None:
         (units,) = event["flow_units"]
         direction, rank = by_key[(event["ticker"], day)]
         assert direction == ("creation" if units > 0 else "redemption")
-        assert rank <= 30, (event, rank, len(ranked))
+        # within the top fifth of all events by |z| (SPY's, against the busiest flows of
+        # the universe, ranks lowest)
+        assert rank <= 0.2 * len(ranked), (event, rank, len(ranked))
     top_five = {(t, d) for t, d, _, r in ranked if r <= 5}
     injected = {(e["ticker"], world.dt.date.fromisoformat(e["flow_days"][0])) for e in events}
     assert len(top_five & injected) >= 3

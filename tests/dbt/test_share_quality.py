@@ -82,8 +82,8 @@ def test_recall_and_false_positives_meet_targets(demo_build) -> None:
 
 
 def test_repairs_restore_the_count_and_keep_the_raw_one(demo_build) -> None:
-    """Scale, split, unit and stale repairs give the true count; a spike carries the last
-    good one. The raw column keeps the wrong value, and the anomalies mart traces it."""
+    """Scale, split and unit repairs give the true count, stale ones nearly (from AUM-based
+    flows); a spike carries the last good one. The raw column keeps the wrong value, and the anomalies mart traces it."""
     db = demo_build.duckdb_path
     checked = {(t, d): (raw, repaired, rule) for t, d, raw, repaired, rule in query(db, """
         select ticker, as_of_date, shares_outstanding_raw, shares_outstanding_repaired,
@@ -102,8 +102,20 @@ def test_repairs_restore_the_count_and_keep_the_raw_one(demo_build) -> None:
                          and day.isoformat() in e["dates"])["days"][0]
             good = int(path.shares[path.days.index(dt.date.fromisoformat(first)) - 1])
             assert (repaired, rule) == (good, "carry_last_good_count"), (ticker, day)
+        elif kind == "stale":
+            # the units AUM-based flows imply: with the close for want of a NAV, the
+            # premium's moves blur them, so the repair lands near the truth, not on it
+            unit = checked_unit(db, ticker)
+            assert abs(repaired - true) < abs(wrong - true), (ticker, day)
+            assert abs(repaired - true) <= max(unit, 0.001 * true), (ticker, day)
         else:
             assert repaired == true, (kind, ticker, day)
+
+
+def checked_unit(db: Path, ticker: str) -> int:
+    (unit,) = query(db, """select max(creation_unit_size) from int_shares_outstanding_checked
+                           where ticker = ?""", [ticker])[0]
+    return int(unit)
 
 
 def test_lags_are_detected_and_applied(demo_build) -> None:
@@ -147,18 +159,23 @@ def test_reconciliation_with_repairs_is_no_worse(demo_build) -> None:
 
 def test_dual_method_flows(demo_build) -> None:
     """AUM-based flows exist on the NAV window only and agree with the shares-based
-    ones on clean days; the best estimate falls back to them where counts are doubtful."""
+    ones on clean days — nearly always with the issuer's NAV, mostly with the close (the
+    premium's daily move is noise a NAV would remove); the best estimate falls back to
+    them where counts are doubtful."""
     db = demo_build.duckdb_path
     (days_with_aum, first_aum_day) = query(db, """
         select count(distinct as_of_date), min(as_of_date)
         from fct_etf_flows_dual_method where aum_flow_usd is not null""")[0]
     assert days_with_aum == world.SNAPSHOT_HISTORY_DAYS - 1
     assert first_aum_day > dt.date(2024, 9, 1)
-    (both, agree) = query(db, """
-        select count(*), count(case when methods_concordant then 1 end)
+    agreement = {source: (both, agree) for source, both, agree in query(db, """
+        select nav_source, count(*), count(case when methods_concordant then 1 end)
         from fct_etf_flows_dual_method
-        where methods_concordant is not null and not count_flagged""")[0]
-    assert both > 3000 and agree / both >= 0.99
+        where methods_concordant is not null and not count_flagged group by 1""")}
+    both, agree = agreement["issuer"]
+    assert both > 2000 and agree / both >= 0.99
+    both, agree = agreement["close"]
+    assert both > 1000 and agree / both >= 0.85
     # the AUM-based flow of a clean day is the simulated creations x NAV, to the noise
     path = scoring.simulated_paths(["SPY"])["SPY"]
     index = {d: k for k, d in enumerate(path.days)}
@@ -215,7 +232,7 @@ def test_quality_cli(demo_build, warehouse_copy) -> None:
     def run(*args: str):
         return CliRunner().invoke(main, ["--db", str(warehouse_copy), *args])
 
-    result = run("quality", "XLV", "--days", "5", "--format", "json")
+    result = run("quality", "VDC", "--days", "5", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)["rows"]
     reasons = {r["anomaly_reasons"] for r in rows}

@@ -8,11 +8,12 @@
     shares null.
 
     Source precedence, per ticker-day: the issuer's own count (int_etf_issuer_days:
-    iShares holdings files, State Street NAV history) whenever one is fresh, else the
-    vendor's (int_etf_vendor_counts: Yahoo's shares history, else its quoteSummary or
-    v7 quote count unless flagged stale). A fresher vendor count never displaces a
-    carried issuer count: the two count differently (a stale vendor count is weeks
-    old), and switching would make a phantom flow. shares_source names the plugin that
+    iShares holdings files, State Street NAV history) whenever one is fresh, else
+    Yahoo's shares history, else its quoteSummary or v7 quote count unless flagged
+    stale (int_etf_vendor_counts). Each source is aligned on its own and the first fresh
+    one wins, so a fresher count from a later source never displaces a carried one from
+    an earlier source: they count differently (a vendor's quote count is weeks old), and
+    switching would make a phantom flow. shares_source names the plugin that
     supplied the count, shares_source_type whether it is the issuer or a vendor.
 
     Splits: counts are as reported, i.e. in the share units of their own date. A count
@@ -91,69 +92,70 @@ trading_days as (
 
 ),
 
-issuer_counts as (
+counts as (
 
+    -- source_priority: 1 the issuer, 2 Yahoo's shares history, 3 Yahoo's snapshot counts
+    -- (a quoteSummary count before a v7 quote's of the same date)
     select
         ticker,
         as_of_date as shares_as_of_date,
         shares_outstanding as shares_outstanding_reported,
-        shares_source
-    from issuer_days
-
-),
-
-vendor_share_counts as (
-
-    select
-        ticker,
-        as_of_date as shares_as_of_date,
-        shares_outstanding as shares_outstanding_reported,
-        'yahoo' as shares_source
-    from vendor_counts
-
-),
-
-days_with_issuer_counts as (
-
-    {{ asof_join(
-        left='trading_days',
-        right='issuer_counts',
-        partition_by='ticker',
-        left_date='as_of_date',
-        right_date='shares_as_of_date',
-        left_columns=['ticker', 'as_of_date'],
-        right_columns=['shares_as_of_date', 'shares_outstanding_reported', 'shares_source'],
-    ) }}
-
-),
-
-days_with_vendor_counts as (
-
-    {{ asof_join(
-        left='trading_days',
-        right='vendor_share_counts',
-        partition_by='ticker',
-        left_date='as_of_date',
-        right_date='shares_as_of_date',
-        left_columns=['ticker', 'as_of_date'],
-        right_columns=['shares_as_of_date', 'shares_outstanding_reported', 'shares_source'],
-    ) }}
-
-),
-
-candidate_counts as (
-
-    select
-        days_with_issuer_counts.*,
+        shares_source,
         'issuer' as shares_source_type,
         1 as source_priority
-    from days_with_issuer_counts
+    from issuer_days
     union all
     select
-        days_with_vendor_counts.*,
+        ticker,
+        shares_as_of_date,
+        shares_outstanding_reported,
+        'yahoo' as shares_source,
         'vendor' as shares_source_type,
-        2 as source_priority
-    from days_with_vendor_counts
+        source_priority
+    from (
+        select
+            ticker,
+            as_of_date as shares_as_of_date,
+            shares_outstanding as shares_outstanding_reported,
+            case when vendor_dataset = 'shares_history' then 2 else 3 end as source_priority,
+            row_number() over (
+                partition by ticker, as_of_date, vendor_dataset = 'shares_history'
+                order by case vendor_dataset when 'quote_summary' then 1 else 2 end
+            ) as dataset_rank
+        from vendor_counts
+    ) as vendor
+    where dataset_rank = 1
+
+),
+{% for priority in [1, 2, 3] %}
+counts_{{ priority }} as (
+
+    select * from counts where source_priority = {{ priority }}
+
+),
+
+days_with_counts_{{ priority }} as (
+
+    {{ asof_join(
+        left='trading_days',
+        right='counts_' ~ priority,
+        partition_by='ticker',
+        left_date='as_of_date',
+        right_date='shares_as_of_date',
+        left_columns=['ticker', 'as_of_date'],
+        right_columns=['shares_as_of_date', 'shares_outstanding_reported', 'shares_source',
+                       'shares_source_type', 'source_priority'],
+    ) }}
+
+),
+{% endfor %}
+candidate_counts as (
+
+    select * from days_with_counts_1
+    union all
+    select * from days_with_counts_2
+    union all
+    select * from days_with_counts_3
 
 ),
 

@@ -1,17 +1,15 @@
 {#
     One row per ticker, date and Yahoo dataset with a vendor share count: the fallback
-    where no issuer publishes one, and how it compares with the vendor's own net assets.
-
-    is_preferred: on one date the shares history wins, then the quoteSummary count (real
-    ETF payloads have none), then the v7 quote's count. The implied count is the vendor's net assets
+    where no issuer publishes one (the shares history first, then the quoteSummary count
+    — real ETF payloads have none — then the v7 quote's: int_etf_days_aligned), and how
+    it compares with the vendor's own net assets. The implied count is the vendor's net assets
     that day (the quote's netAssets, else quoteSummary's totalAssets) over the issuer's
     NAV that day, else the vendor's market price. stale_vendor_count: the count is more
     than var('stale_vendor_count_pct') % away from it — a count from an earlier refresh
     (the real QQQ quote of 2025-02-19 is 35 % off: 393.1 M against 608.7 M).
 
-    is_usable_for_flows: the preferred count of its date, and then history counts always
-    (the share-count checks judge and repair them), a snapshot or quote count only when
-    it is not flagged stale.
+    is_usable_for_flows: history counts always (the share-count checks judge and repair
+    them), a snapshot or quote count only when it is not flagged stale.
 #}
 
 {%- set stale_pct = var('stale_vendor_count_pct') | float %}
@@ -44,40 +42,27 @@ issuer_days as (
 
 counts as (
 
-    select ticker, as_of_date, shares_outstanding, 'shares_history' as vendor_dataset,
-        1 as priority
+    select ticker, as_of_date, shares_outstanding, 'shares_history' as vendor_dataset
     from history
     where shares_outstanding is not null
     union all
-    select ticker, as_of_date, shares_outstanding, 'quote_summary' as vendor_dataset,
-        2 as priority
+    select ticker, as_of_date, shares_outstanding, 'quote_summary' as vendor_dataset
     from snapshots
     where shares_outstanding is not null
     union all
-    select ticker, as_of_date, shares_outstanding, 'quote' as vendor_dataset,
-        3 as priority
+    select ticker, as_of_date, shares_outstanding, 'quote' as vendor_dataset
     from quotes
     where shares_outstanding is not null
-
-),
-
-ranked as (
-
-    select
-        counts.*,
-        row_number() over (partition by ticker, as_of_date order by priority) = 1 as is_preferred
-    from counts
 
 ),
 
 compared as (
 
     select
-        ranked.ticker,
-        ranked.as_of_date,
-        ranked.vendor_dataset,
-        ranked.is_preferred,
-        ranked.shares_outstanding,
+        counts.ticker,
+        counts.as_of_date,
+        counts.vendor_dataset,
+        counts.shares_outstanding,
         coalesce(quotes.net_assets_usd, snapshots.total_assets_usd) as vendor_net_assets_usd,
         coalesce(issuer_days.nav, quotes.market_price, snapshots.market_price) as reference_price,
         case
@@ -85,16 +70,16 @@ compared as (
             when coalesce(quotes.market_price, snapshots.market_price) is not null
                 then 'vendor_price'
         end as reference_price_source
-    from ranked
+    from counts
     left join quotes
-        on ranked.ticker = quotes.ticker
-        and ranked.as_of_date = quotes.as_of_date
+        on counts.ticker = quotes.ticker
+        and counts.as_of_date = quotes.as_of_date
     left join snapshots
-        on ranked.ticker = snapshots.ticker
-        and ranked.as_of_date = snapshots.as_of_date
+        on counts.ticker = snapshots.ticker
+        and counts.as_of_date = snapshots.as_of_date
     left join issuer_days
-        on ranked.ticker = issuer_days.ticker
-        and ranked.as_of_date = issuer_days.as_of_date
+        on counts.ticker = issuer_days.ticker
+        and counts.as_of_date = issuer_days.as_of_date
 
 ),
 
@@ -116,7 +101,6 @@ final as (
         ticker,
         as_of_date,
         vendor_dataset,
-        is_preferred,
 
         ----------  the count and what net assets imply
         shares_outstanding,
@@ -129,10 +113,9 @@ final as (
         ----------  flags
         coalesce(abs(count_vs_net_assets) > {{ stale_pct / 100.0 }}, false)
             as stale_vendor_count,
-        is_preferred and (
-            vendor_dataset = 'shares_history'
+        vendor_dataset = 'shares_history'
             or not coalesce(abs(count_vs_net_assets) > {{ stale_pct / 100.0 }}, false)
-        ) as is_usable_for_flows
+            as is_usable_for_flows
 
     from measured
 
