@@ -106,7 +106,7 @@ DEMO_START = dt.date(2023, 1, 3)
 DEMO_END = dt.date(2024, 12, 31)
 SEED = 20230103
 SOURCE = "yahoo"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 FETCHED_AT = dt.datetime(2024, 12, 31, 22, 0, tzinfo=dt.UTC)  # an hour after the close
 # The demo warehouse has "run daily" for this many trading days before DEMO_END: each day's
 # quoteSummary snapshot and v7 quote (total assets, vendor share count) are archived,

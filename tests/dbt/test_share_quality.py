@@ -83,7 +83,8 @@ def test_recall_and_false_positives_meet_targets(demo_build) -> None:
 
 def test_repairs_restore_the_count_and_keep_the_raw_one(demo_build) -> None:
     """Scale, split and unit repairs give the true count, stale ones nearly (from AUM-based
-    flows); a spike carries the last good one. The raw column keeps the wrong value, and the anomalies mart traces it."""
+    flows); a spike carries the last good one. The raw column keeps the wrong value, and
+    the anomalies mart traces it."""
     db = demo_build.duckdb_path
     checked = {(t, d): (raw, repaired, rule) for t, d, raw, repaired, rule in query(db, """
         select ticker, as_of_date, shares_outstanding_raw, shares_outstanding_repaired,
