@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingest.cli import main
-from ingest.sample.world import SNAPSHOT_HISTORY_DAYS
+from ingest.sample.world import DEMO_END, DEMO_START, SNAPSHOT_HISTORY_DAYS, trading_days
 
 MARTS = ("dim_etf", "fct_etf_daily", "dim_etf_history", "fct_flow_source_comparison",
          "agg_market_flows_quarterly", "fct_nport_monthly_flows", "fct_holdings_changes",
@@ -52,10 +52,13 @@ def test_demo_builds_offline_and_is_deterministic(tmp_path: Path) -> None:
         (runs,) = con.execute("select count(*) from raw.ingest_runs where status = 'success' "
                               "and plugin = 'yahoo'").fetchone()
         assert runs == 1 + SNAPSHOT_HISTORY_DAYS
-        (nav_days,) = con.execute(
-            "select count(distinct as_of_date) from fct_etf_daily where nav is not null"
-        ).fetchone()
-        assert nav_days == SNAPSHOT_HISTORY_DAYS
+        # NAVs are the issuers' (State Street's history, iShares' daily files), every day;
+        # Yahoo's snapshots give none (navPrice is the previous close)
+        (nav_days, vendor_navs) = con.execute(
+            """select count(distinct as_of_date),
+                      count(case when nav_source <> 'issuer' then 1 end)
+               from fct_etf_daily where nav is not null""").fetchone()
+        assert nav_days == len(trading_days(DEMO_START, DEMO_END)) and vendor_navs == 0
         for relation in ("raw.yahoo_prices", "stg_yahoo__prices", "fct_etf_daily", "dim_etf"):
             (n,) = con.execute(f"select count(*) from {relation}").fetchone()
             assert n > 0, relation
