@@ -61,3 +61,19 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
     if result.exception is not None:
         outcome.failures.append(str(result.exception))
     return outcome
+
+
+def generate_docs(duckdb_path: Path, out_dir: Path) -> Path:
+    """``dbt docs generate --static`` into ``out_dir``: manifest.json, catalog.json (read from
+    the warehouse) and static_index.html, one self-contained page (no server, no network)
+    with every model, column, test and exposure, and the lineage graph. Returns the page."""
+    from ingest.core.errors import EtfflowError
+
+    out_dir = Path(out_dir).resolve()
+    outcome = run_dbt(["docs", "generate", "--static", "--target-path", str(out_dir)],
+                      duckdb_path, quiet=True)
+    site = out_dir / "static_index.html"
+    if not outcome.success or not site.exists():
+        raise EtfflowError("dbt docs generate failed: "
+                           + ("; ".join(outcome.failures[:5]) or "see above"))
+    return site
