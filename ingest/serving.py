@@ -54,6 +54,10 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Hive's name for a null partitio
 DATA_FILE = "data_0.parquet"
 SAMPLE_MARKER = ("raw", "sample_data_notice")  # reports.SAMPLE_MARKER: the demo's label
 METADATA_SCHEMA = "etfflow"  # the serving file's own table etfflow.publish: build, as-of
+# DuckDB's buffer pool while publishing: the cap profiles/profiles.yml gives dbt (larger
+# copies and sorts spill to a temporary folder in the serving dir, removed afterwards).
+MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT = "ETFFLOW_DUCKDB_MEMORY_LIMIT", "7GB"
+SPILL_DIR = ".publish-spill"
 SERVED_DB = "serving"  # the new serving file, attached to the build warehouse's connection
 SERVED = f"{SERVED_DB}.main"
 
@@ -150,7 +154,7 @@ def publish(warehouse_path: Path, serving_dir: Path) -> PublishResult:
     staged: list[tuple[Path, Path]] = []  # (temporary file, final path), renamed at commit
     tmp_db = serving_dir / f"{SERVING_FILE}.tmp-{build_id}"
     try:
-        with _source(warehouse_path) as con:
+        with _source(warehouse_path, serving_dir / SPILL_DIR) as con:
             relations, result.missing = _public_relations(con)
             if not relations:
                 raise PublishError(f"nothing to publish: {warehouse_path} has none of the "
@@ -213,17 +217,24 @@ def publish(warehouse_path: Path, serving_dir: Path) -> PublishResult:
 
 
 @contextmanager
-def _source(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def _source(warehouse_path: Path, spill_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the build warehouse, read-only unless this process has it open."""
+    settings = {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+                "preserve_insertion_order": False,  # copies stream instead of buffering
+                "temp_directory": str(spill_dir)}
     try:
-        con = duckdb.connect(str(warehouse_path), read_only=True)
+        con = duckdb.connect(str(warehouse_path), read_only=True, config=settings)
     except duckdb.ConnectionException:
-        # this process already holds it read-write (dbt in-process, right after a build)
+        # this process already holds it read-write (another connection still open)
         con = duckdb.connect(str(warehouse_path))
+        for name, value in settings.items():
+            con.execute(f"set {name} = {_literal(value) if isinstance(value, str) else value}")
     try:
         con.execute("set enable_progress_bar = false")
         yield con
     finally:
         con.close()
+        shutil.rmtree(spill_dir, ignore_errors=True)
 
 
 def _public_relations(con: duckdb.DuckDBPyConnection) -> tuple[list[Relation], list[str]]:
