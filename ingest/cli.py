@@ -1,4 +1,4 @@
-"""The ``etfflow`` command line: ingest, backfill, build, daily, demo, plugins, runs."""
+"""The ``etfflow`` command line: ingest, backfill, build, daily, publish, docs, demo, runs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import datetime as dt
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from ingest import reports, seed_reports
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
+from ingest.core.lock import warehouse_lock
 from ingest.core.plugin import PlanParams, Plugin, discover_plugins, load_plugin
 from ingest.core.runner import RunResult, run_plugin
-from ingest.dbt import DATA_BUILD, run_dbt
+from ingest.dbt import DATA_BUILD, generate_docs, run_dbt
+from ingest.serving import SERVING_FILE, publish
 from ingest.universe import issuer_seed_tickers, seed_tickers, universe
 
 console = Console(stderr=False)
@@ -30,6 +33,11 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 DAILY_PLUGINS = ("yahoo", "ishares", "spdr")
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+# DuckDB's refusal when another process holds the file (one writer or many readers).
+DUCKDB_LOCK_ERROR = re.compile(
+    r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in '
+    r"(?P<program>.+?) \(PID (?P<pid>\d+)\)"
+)
 
 
 class EtfflowGroup(click.Group):
@@ -42,9 +50,40 @@ class EtfflowGroup(click.Group):
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             sys.exit(1)
         except duckdb.IOException as exc:
-            err_console.print(f"[bold red]error:[/] cannot open the warehouse: {exc}",
+            err_console.print(f"[bold red]error:[/] {_describe_io_error(exc, ctx.obj)}",
                               highlight=False)
             sys.exit(1)
+
+
+def _describe_io_error(exc: duckdb.IOException, settings: object) -> str:
+    """DuckDB's lock conflict as one line naming the holder and the serving file."""
+    held = DUCKDB_LOCK_ERROR.search(str(exc))
+    if not held:
+        return f"cannot open the warehouse: {' '.join(str(exc).split())}"
+    locked = Path(held["file"])
+    serving = (settings.serving_root
+               if isinstance(settings, Settings)
+               and locked.resolve() == settings.duckdb_path.resolve()
+               else locked.parent / "serving")
+    return (f"the warehouse {locked} is open in another process ({held['program']}, PID "
+            f"{held['pid']}); DuckDB lets one process write a file or many read it, never "
+            f"both. Point BI tools and ad-hoc SQL at the read-only serving copy "
+            f"{serving / SERVING_FILE} (refreshed by every build, or `etfflow publish`) "
+            f"and close that connection to the warehouse.")
+
+
+WAIT = click.option("--wait", "wait_s", type=click.FloatRange(min=0), default=0,
+                    show_default=True, metavar="SECONDS",
+                    help="If another etfflow command is writing the warehouse, wait this "
+                         "long for it instead of failing at once.")
+
+
+@contextmanager
+def _writing(duckdb_path: Path, wait_s: float) -> Iterator[None]:
+    """Hold the warehouse's writer lock (one etfflow writer at a time, see core/lock.py)."""
+    command = " ".join(["etfflow", *sys.argv[1:]])[:200]
+    with warehouse_lock(duckdb_path, command, wait_s):
+        yield
 
 
 def _tickers(value: str | None) -> tuple[str, ...]:
@@ -99,16 +138,30 @@ def _build(settings: Settings, args: list[str], *, daily: bool = False) -> None:
         raise EtfflowError("dbt build failed: " + ("; ".join(outcome.failures[:5]) or "see above"))
 
 
+def _publish(settings: Settings) -> None:
+    """Publish the serving layer (the caller holds the writer lock) and say where it is."""
+    result = publish(settings.duckdb_path, settings.serving_root)
+    console.print(result.summary(), highlight=False, soft_wrap=True)
+    if result.missing:
+        err_console.print(f"  [yellow]warning:[/] not in the warehouse, not published: "
+                          f"{', '.join(result.missing)}", highlight=False)
+
+
 @click.group(cls=EtfflowGroup)
 @click.option("--db", "duckdb_path", type=click.Path(path_type=Path),
               help="DuckDB warehouse file [env ETFFLOW_DUCKDB_PATH; default data/warehouse.duckdb]")
 @click.option("--archive", "archive_dir", type=click.Path(path_type=Path),
               help="Raw-payload archive directory [env ETFFLOW_ARCHIVE_DIR; default data/archive]")
+@click.option("--serving-dir", type=click.Path(path_type=Path),
+              help="Where `publish` puts the read-only copy for BI tools [env "
+                   "ETFFLOW_SERVING_DIR; default: serving/ beside the warehouse]")
 @click.version_option(package_name="etfflow")
 @click.pass_context
-def main(ctx: click.Context, duckdb_path: Path | None, archive_dir: Path | None) -> None:
+def main(ctx: click.Context, duckdb_path: Path | None, archive_dir: Path | None,
+         serving_dir: Path | None) -> None:
     """etfflow: ETF fund flows from creations and redemptions, in DuckDB + dbt."""
-    ctx.obj = Settings.from_env().with_overrides(duckdb_path=duckdb_path, archive_dir=archive_dir)
+    ctx.obj = Settings.from_env().with_overrides(duckdb_path=duckdb_path, archive_dir=archive_dir,
+                                                 serving_dir=serving_dir)
 
 
 @main.command()
@@ -133,10 +186,18 @@ def plugins() -> None:
               help="Land downloaded files through the plugin's parser, a directory meaning "
                    "its files (repeatable): nport N-PORT XML, ishares holdings CSV (named "
                    "…TICKER_holdings….csv, or -o ticker=TICKER), spdr xlsx workbooks.")
+@WAIT
 @click.pass_obj
 def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end,
-           offline: bool, options: tuple[str, ...], files: tuple[Path, ...]) -> None:
+           offline: bool, options: tuple[str, ...], files: tuple[Path, ...],
+           wait_s: float) -> None:
     """Fetch, archive, parse and land one source (e.g. `etfflow ingest yahoo`)."""
+    with _writing(settings.duckdb_path, wait_s):
+        _ingest(settings, plugin_name, tickers, start, end, offline, options, files)
+
+
+def _ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end,
+            offline: bool, options: tuple[str, ...], files: tuple[Path, ...]) -> None:
     if plugin_name in ("nport", "edgar_nport"):
         _ingest_nport(settings.with_overrides(offline=offline or None), tickers, start, end,
                       files)
@@ -184,10 +245,17 @@ def _ingest_nport(settings: Settings, tickers: str | None, start, end,
 @click.option("--chunk-days", default=365, show_default=True, help="Days per chunk (one run each).")
 @click.option("--tickers", help="Tickers [default: the seed universe].")
 @click.option("--offline", is_flag=True, help="Replay from the archive; no network.")
+@WAIT
 @click.pass_obj
 def backfill(settings: Settings, plugin_name: str, start, end, chunk_days: int,
-             tickers: str | None, offline: bool) -> None:
+             tickers: str | None, offline: bool, wait_s: float) -> None:
     """Load history in date chunks; chunks that already succeeded are skipped (resumable)."""
+    with _writing(settings.duckdb_path, wait_s):
+        _backfill(settings, plugin_name, start, end, chunk_days, tickers, offline)
+
+
+def _backfill(settings: Settings, plugin_name: str, start, end, chunk_days: int,
+              tickers: str | None, offline: bool) -> None:
     from rich.progress import track
 
     plugin = load_plugin(plugin_name)
@@ -217,10 +285,17 @@ def backfill(settings: Settings, plugin_name: str, start, end, chunk_days: int,
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+@click.option("--no-publish", is_flag=True, help="Do not refresh the serving layer.")
+@WAIT
 @click.pass_obj
-def build(settings: Settings, dbt_args: tuple[str, ...]) -> None:
-    """Run `dbt build` on the warehouse; extra arguments go to dbt (e.g. --select marts)."""
-    _build(settings, list(dbt_args))
+def build(settings: Settings, dbt_args: tuple[str, ...], no_publish: bool,
+          wait_s: float) -> None:
+    """Run `dbt build` on the warehouse, then publish the serving layer; extra arguments go
+    to dbt (e.g. --select marts)."""
+    with _writing(settings.duckdb_path, wait_s):
+        _build(settings, list(dbt_args))
+        if not no_publish:
+            _publish(settings)
 
 
 @main.command()
@@ -228,36 +303,45 @@ def build(settings: Settings, dbt_args: tuple[str, ...]) -> None:
               help="Re-fetch this many days so late corrections land.")
 @click.option("--tickers", help="Tickers [default: the seed universe].")
 @click.option("--offline", is_flag=True, help="Replay from the archive; no network.")
+@click.option("--end", type=DATE,
+              help="Last day of the window (YYYY-MM-DD) [default: today]; with --offline, "
+                   "replays that day's run from the archive.")
 @click.option("--skip-build", is_flag=True, help="Ingest only.")
+@click.option("--no-publish", is_flag=True, help="Do not refresh the serving layer.")
+@WAIT
 @click.pass_obj
 def daily(settings: Settings, lookback_days: int, tickers: str | None, offline: bool,
-          skip_build: bool) -> None:
+          end, skip_build: bool, no_publish: bool, wait_s: float) -> None:
     """The scheduled run: ingest the latest days from every daily source, then `dbt build`:
     incremental models rebuild their last days and data tests check those days (dbt unit
-    tests are left to the test suite; `etfflow build` tests everything)."""
+    tests are left to the test suite; `etfflow build` tests everything); then publish the
+    serving layer BI tools read. One daily at a time per warehouse (--wait to queue)."""
     settings = settings.with_overrides(offline=offline or None)
-    end = dt.date.today()
-    start = end - dt.timedelta(days=lookback_days)
-    results = []
-    for name in DAILY_PLUGINS:
-        plugin = load_plugin(name)
-        chosen = _plugin_tickers(plugin, tickers)
-        if tickers and plugin.issuer:  # an issuer's plugin asks only for its own funds
-            own = set(issuer_seed_tickers(plugin.issuer))
-            chosen = tuple(t for t in chosen if t in own)
-            if not chosen:
-                continue
-        results.append(run_plugin(plugin, PlanParams(chosen, start, end), settings,
-                                  show_progress=True))
-    for result in results:
-        _report_run(result)
-    # Issuer files are the preferred count, not the only one: when an issuer refuses us the
-    # flows fall back to vendor counts, so the build still runs (and the exit says so).
-    issuer_plugins = {name for name in DAILY_PLUGINS if load_plugin(name).issuer}
-    if any(r.status == "failed" and r.plugin not in issuer_plugins for r in results):
-        raise EtfflowError("ingest failed; not building (see `etfflow runs`)")
-    if not skip_build:
-        _build(settings, [], daily=True)
+    last = _date(end) or dt.date.today()
+    start = last - dt.timedelta(days=lookback_days)
+    with _writing(settings.duckdb_path, wait_s):
+        results = []
+        for name in DAILY_PLUGINS:
+            plugin = load_plugin(name)
+            chosen = _plugin_tickers(plugin, tickers)
+            if tickers and plugin.issuer:  # an issuer's plugin asks only for its own funds
+                own = set(issuer_seed_tickers(plugin.issuer))
+                chosen = tuple(t for t in chosen if t in own)
+                if not chosen:
+                    continue
+            results.append(run_plugin(plugin, PlanParams(chosen, start, last), settings,
+                                      show_progress=True))
+        for result in results:
+            _report_run(result)
+        # Issuer files are the preferred count, not the only one: when an issuer refuses us
+        # the flows fall back to vendor counts, so the build still runs (the exit says so).
+        issuer_plugins = {name for name in DAILY_PLUGINS if load_plugin(name).issuer}
+        if any(r.status == "failed" and r.plugin not in issuer_plugins for r in results):
+            raise EtfflowError("ingest failed; not building (see `etfflow runs`)")
+        if not skip_build:
+            _build(settings, [], daily=True)
+            if not no_publish:
+                _publish(settings)
     failed_issuers = [r.plugin for r in results if r.status == "failed"]
     if failed_issuers:
         raise EtfflowError(f"issuer files not fetched ({', '.join(failed_issuers)}): flows "
@@ -265,14 +349,43 @@ def daily(settings: Settings, lookback_days: int, tickers: str | None, offline: 
                            "`etfflow runs`)")
 
 
+@main.command(name="publish")
+@WAIT
+@click.pass_obj
+def publish_command(settings: Settings, wait_s: float) -> None:
+    """Publish the marts as a read-only serving layer for BI tools: a DuckDB file swapped in
+    atomically and Parquet (ticker x day facts by year) with a manifest. Runs by itself at
+    the end of every build, daily and demo."""
+    with _writing(settings.duckdb_path, wait_s):
+        _publish(settings)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Where the site goes [default: docs/ beside the warehouse].")
+@WAIT
+@click.pass_obj
+def docs(settings: Settings, out_dir: Path | None, wait_s: float) -> None:
+    """Build dbt's static documentation site (models, columns, tests, exposures, lineage)
+    offline from the built warehouse: one self-contained static_index.html."""
+    out = out_dir or settings.duckdb_path.parent / "docs"
+    with _writing(settings.duckdb_path, wait_s):
+        site = generate_docs(settings.duckdb_path, out)
+    console.print(f"dbt docs: [bold]{site}[/] (open it in a browser; no server needed). "
+                  f"Catalog and manifest: {out}", highlight=False, soft_wrap=True)
+
+
 @main.command()
 @click.option("--dir", "demo_dir", type=click.Path(path_type=Path), default=Path("data/demo"),
-              show_default=True, help="Where the sample archive and demo warehouse go.")
-def demo(demo_dir: Path) -> None:
+              show_default=True, help="Where the sample archive, the demo warehouse and its "
+                                      "serving layer (serving/) go.")
+@WAIT
+def demo(demo_dir: Path, wait_s: float) -> None:
     """Build the whole warehouse offline from a generated SAMPLE archive, and report."""
     from ingest.demo import print_report, run_demo
 
-    print_report(run_demo(demo_dir, console), console)
+    with _writing(demo_dir / "warehouse.duckdb", wait_s):
+        print_report(run_demo(demo_dir, console), console)
 
 
 @main.command()

@@ -51,7 +51,10 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
 
     base = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROFILES_DIR)]
     flags = ["--quiet"] if quiet else []
-    result = dbtRunner().invoke([*flags, *args, *base])
+    try:
+        result = dbtRunner().invoke([*flags, *args, *base])
+    finally:
+        _release_warehouse()
     outcome = DbtOutcome(success=bool(result.success))
     for node in getattr(result.result, "results", None) or []:
         status = str(getattr(node.status, "value", node.status))
@@ -61,3 +64,35 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
     if result.exception is not None:
         outcome.failures.append(str(result.exception))
     return outcome
+
+
+def _release_warehouse() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps after an in-process dbt run returns.
+
+    It would hold the warehouse file (DuckDB's lock) until this process exits, past the
+    end of the command's writer lock: the next etfflow process waiting for that lock would
+    then find the file still taken. A later dbt run opens a new connection."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    environment = getattr(DuckDBConnectionManager, "_ENV", None)
+    DuckDBConnectionManager.close_all_connections()  # forgets the environment, keeps it open
+    if environment is not None:
+        environment.close()
+
+
+def generate_docs(duckdb_path: Path, out_dir: Path) -> Path:
+    """``dbt docs generate --static`` into ``out_dir``: manifest.json, catalog.json (read from
+    the warehouse) and static_index.html, one self-contained page (no server, no network)
+    with every model, column, test and exposure, and the lineage graph. Returns the page."""
+    from ingest.core.errors import EtfflowError
+
+    out_dir = Path(out_dir).resolve()
+    outcome = run_dbt(["docs", "generate", "--static", "--target-path", str(out_dir)],
+                      duckdb_path, quiet=True)
+    site = out_dir / "static_index.html"
+    if not outcome.success or not site.exists():
+        raise EtfflowError("dbt docs generate failed: "
+                           + ("; ".join(outcome.failures[:5]) or "see above"))
+    return site

@@ -140,6 +140,15 @@ def _dbt(work: Path, db: Path, args: list[str], test_scope: str = "all") -> tupl
     return figures
 
 
+def _publish(db: Path) -> tuple[float, float]:
+    """(seconds, peak GiB) of `etfflow publish` (serving/ beside the warehouse)."""
+    env = {k: v for k, v in os.environ.items() if k != "ETFFLOW_SERVING_DIR"}
+    seconds, peak = _timed_subprocess(
+        [sys.executable, "-m", "ingest.cli", "--db", str(db), "publish"], env)
+    print(f"  etfflow publish: {seconds:.1f} s")
+    return seconds, peak
+
+
 NAIVE_FLOWS = '''
 import sys, duckdb, pandas as pd
 con = duckdb.connect(sys.argv[1], read_only=True)
@@ -164,8 +173,11 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
         print(f"flows: {rows:,} ETF-days ({etfs:,} ETFs x {years} years) generated in "
               f"{generate_s:.1f} s")
         full_s, full_gib = _dbt(work, db, ["build", "--full-refresh"])
+        publish_s, publish_gib = _publish(db)  # a first publish: every file written
         _append_day(db)
         daily_s, daily_gib = _dbt(work, db, DATA_BUILD, "recent")  # as `etfflow daily`
+        daily_publish_s, daily_publish_gib = _publish(db)  # unchanged years are kept
+        serving = work / "serving"
         naive_s, naive_gib = _timed_subprocess([sys.executable, "-c", NAIVE_FLOWS, str(db)],
                                                dict(os.environ))
         figures = {
@@ -175,6 +187,13 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
             "daily_build_s": round(daily_s, 1),
             "daily_build_peak_gib": round(daily_gib, 2),
             "warehouse_gib": round(db.stat().st_size / GiB, 2),
+            "publish_full_s": round(publish_s, 1),
+            "publish_full_peak_gib": round(publish_gib, 2),
+            "publish_after_daily_s": round(daily_publish_s, 1),
+            "publish_after_daily_peak_gib": round(daily_publish_gib, 2),
+            "serving_duckdb_gib": round((serving / "warehouse.duckdb").stat().st_size / GiB, 2),
+            "serving_parquet_gib": round(sum(
+                f.stat().st_size for f in (serving / "parquet").rglob("*.parquet")) / GiB, 2),
             "naive_pandas_flows_s": round(naive_s, 1),
             "naive_pandas_peak_gib": round(naive_gib, 2),
         }

@@ -139,12 +139,14 @@ def test_daily_builds_incrementally_with_recent_tests_only_after_a_clean_ingest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str
 ) -> None:
     """`etfflow daily` ingests the daily sources up to today, then runs the data build with
-    the `recent` test scope; a failed ingest stops before dbt with one error line."""
+    the `recent` test scope and publishes the serving layer; a failed ingest stops before
+    dbt with one error line."""
     import ingest.cli as cli
     from ingest.core.runner import RunResult
     from ingest.dbt import DATA_BUILD, DbtOutcome
+    from ingest.serving import PublishResult
 
-    ingested, built = [], []
+    ingested, built, published = [], [], []
 
     def fake_run_plugin(plugin, params, settings, **_):
         ingested.append((plugin.name, params.start, params.end))
@@ -154,8 +156,14 @@ def test_daily_builds_incrementally_with_recent_tests_only_after_a_clean_ingest(
         built.append((args, kwargs))
         return DbtOutcome(success=True)
 
+    def fake_publish(duckdb_path, serving_dir):
+        published.append((duckdb_path, serving_dir))
+        return PublishResult(serving_dir / "warehouse.duckdb", serving_dir / "parquet",
+                             serving_dir / "parquet" / "manifest.json", "build")
+
     monkeypatch.setattr(cli, "run_plugin", fake_run_plugin)
     monkeypatch.setattr(cli, "run_dbt", fake_run_dbt)
+    monkeypatch.setattr(cli, "publish", fake_publish)
     result = invoke(tmp_path, tmp_path / "archive", "daily", "--lookback-days", "3")
     today = dt.date.today()
     assert ingested == [(name, today - dt.timedelta(days=3), today)
@@ -163,10 +171,11 @@ def test_daily_builds_incrementally_with_recent_tests_only_after_a_clean_ingest(
     if status == "success":
         assert result.exit_code == 0, result.output
         assert built == [(DATA_BUILD, {"test_scope": "recent"})]
+        assert published == [(tmp_path / "warehouse.duckdb", tmp_path / "serving")]
     else:
         assert result.exit_code == 1
         assert "error: ingest failed; not building" in result.output
-        assert built == []
+        assert built == [] and published == []
 
 
 def test_plugins_lists_the_issuer_plugins_and_their_tables() -> None:
@@ -214,6 +223,7 @@ def test_daily_builds_when_only_an_issuer_run_failed_then_says_so(
 
     monkeypatch.setattr(cli, "run_plugin", fake_run_plugin)
     monkeypatch.setattr(cli, "run_dbt", lambda *a, **k: built.append(a) or DbtOutcome(True))
+    monkeypatch.setattr(cli, "_publish", lambda settings: None)
     result = invoke(tmp_path, tmp_path / "archive", "daily", "--tickers", "SPY,QQQ")
     assert result.exit_code == 0, result.output  # no iShares fund asked for: no ishares run
     assert [name for name, _ in ingested] == ["yahoo", "spdr"]

@@ -18,6 +18,10 @@ DEFAULT_USER_AGENT = "etfflow/0.1 (+https://github.com/etfflow/etfflow)"
 class Settings:
     duckdb_path: Path = Path("data/warehouse.duckdb")
     archive_dir: Path = Path("data/archive")
+    # Where `etfflow publish` writes the read-only serving copy for BI tools (a DuckDB
+    # file and Parquet); None = the folder `serving/` beside the warehouse, i.e.
+    # data/serving for the default warehouse. ETFFLOW_SERVING_DIR overrides.
+    serving_dir: Path | None = None
     offline: bool = False
     user_agent: str = DEFAULT_USER_AGENT
     sec_user_agent: str | None = None  # SEC requires "Name contact@example.com"
@@ -55,6 +59,8 @@ class Settings:
             base,
             duckdb_path=Path(env.get("ETFFLOW_DUCKDB_PATH", base.duckdb_path)),
             archive_dir=Path(env.get("ETFFLOW_ARCHIVE_DIR", base.archive_dir)),
+            serving_dir=(Path(env["ETFFLOW_SERVING_DIR"])
+                         if env.get("ETFFLOW_SERVING_DIR") else base.serving_dir),
             offline=env.get("ETFFLOW_OFFLINE", "").lower() in {"1", "true", "yes"},
             user_agent=env.get("ETFFLOW_USER_AGENT", base.user_agent),
             sec_user_agent=env.get("ETFFLOW_SEC_USER_AGENT") or None,
@@ -70,6 +76,11 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def serving_root(self) -> Path:
+        """The serving folder: ``serving_dir``, else ``serving/`` beside the warehouse."""
+        return self.serving_dir or self.duckdb_path.parent / "serving"
 
 
 def _host_suffix(text: str) -> str:

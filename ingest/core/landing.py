@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +57,14 @@ INGEST_RUNS = RawTable(
         "requests_made": "INTEGER",
         "payloads": "INTEGER",
         "errors": "JSON",
+        # the process that ran it, so a later start can tell a dead run from a live one
+        "pid": "INTEGER",
+        "host": "VARCHAR",
     },
     ("run_id",),
     "One row per ingest run: what ran, when, how it ended, what failed.",
 )
+RUN_LOG_TABLES = (QUARANTINE, INGEST_RUNS)
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,9 @@ class Warehouse:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path))
         self.con.execute(f"create schema if not exists {SCHEMA}")
-        self.ensure_tables([QUARANTINE, INGEST_RUNS])
+        self.ensure_tables(RUN_LOG_TABLES)
+        self._add_missing_columns(RUN_LOG_TABLES)  # run logs written by older versions
+        self.mark_interrupted_runs()
 
     def close(self) -> None:
         self.con.close()
@@ -110,9 +118,19 @@ class Warehouse:
 
     def ensure_tables(self, tables: Iterable[RawTable]) -> None:
         for table in tables:
-            meta = {} if table in (QUARANTINE, INGEST_RUNS) else META_COLUMNS
+            meta = {} if table in RUN_LOG_TABLES else META_COLUMNS
             cols = ", ".join(f"{_q(c)} {t}" for c, t in {**table.columns, **meta}.items())
             self.con.execute(f"create table if not exists {SCHEMA}.{_q(table.name)} ({cols})")
+
+    def _add_missing_columns(self, tables: Iterable[RawTable]) -> None:
+        for table in tables:
+            present = {name for (name,) in self.con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?", [SCHEMA, table.name]).fetchall()}
+            for column, type_ in table.columns.items():
+                if column not in present:
+                    self.con.execute(f"alter table {SCHEMA}.{_q(table.name)} "
+                                     f"add column if not exists {_q(column)} {type_}")
 
     def land(self, batch: Mapping[RawTable, Rows], meta: BatchMeta) -> int:
         """Upsert one payload's rows in one transaction; returns rows inserted or changed."""
@@ -205,10 +223,38 @@ class Warehouse:
 
     def start_run(self, run_id: str, plugin: str, params: Mapping[str, object]) -> None:
         self.con.execute(
-            f"insert into {SCHEMA}.ingest_runs (run_id, plugin, params, started_at, status) "
-            "values (?, ?, ?, ?, 'running')",
-            [run_id, plugin, json.dumps(params, default=str, sort_keys=True), _now()],
+            f"insert into {SCHEMA}.ingest_runs "
+            "(run_id, plugin, params, started_at, status, pid, host) "
+            "values (?, ?, ?, ?, 'running', ?, ?)",
+            [run_id, plugin, json.dumps(params, default=str, sort_keys=True), _now(),
+             os.getpid(), socket.gethostname()],
         )
+
+    def mark_interrupted_runs(self) -> int:
+        """Runs still ``running`` whose process is gone become ``interrupted``, with the
+        moment this noticed it as ``finished_at``; returns how many.
+
+        This connection writes the file, and DuckDB lets one process do that, so a run
+        logged by another process cannot still be going: it was killed (SIGKILL, power
+        loss) before it could log its end. Runs of this process are left alone.
+        """
+        noticed = _now()
+        (marked,) = self.con.execute(
+            f"""update {SCHEMA}.ingest_runs
+                set status = 'interrupted', finished_at = ?,
+                    errors = to_json(list_concat(
+                        coalesce(errors::varchar[], []),
+                        ['interrupted: '
+                         || coalesce('process ' || pid::varchar || coalesce(' on ' || host, ''),
+                                     'its process')
+                         || ' ended without logging its end; '
+                         || 'noticed at ' || strftime(?::timestamp, '%Y-%m-%d %H:%M:%S')
+                         || ' UTC']))
+                where status = 'running'
+                  and (pid is distinct from ? or host is distinct from ?)""",
+            [noticed, noticed, os.getpid(), socket.gethostname()],
+        ).fetchone()
+        return int(marked)
 
     def succeeded_chunks(self, plugin: str) -> set[tuple[tuple[str, ...], dt.date, dt.date]]:
         """(tickers, start, end) of this plugin's successful runs: what a backfill can skip."""
