@@ -20,7 +20,6 @@ Used by ``tests/dbt/test_share_quality.py`` and ``scripts/bench.py --quality``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,15 +62,6 @@ class ShareCheckScore:
                 and self.false_positive_pct <= FALSE_POSITIVE_TARGET_PCT)
 
 
-def simulated_paths(tickers: Iterable[str]) -> dict[str, world.FundPath]:
-    """The sample world's fund paths (the truth behind the archive)."""
-    calendar = world.trading_days(world.DEMO_START, world.DEMO_END)
-    factors = world.market_factors(len(calendar))
-    universe = world.load_universe()
-    return {t: world.simulate(world.fund_spec(t, universe.get(t)), calendar, factors)
-            for t in tickers}
-
-
 def injected_places(manifest: dict[str, Any]) -> dict[str, set[tuple[str, dt.date]]]:
     """(ticker, day) places per value kind whose reported count the sample made wrong."""
     places: dict[str, set[tuple[str, dt.date]]] = {k: set() for k in VALUE_KINDS}
@@ -85,7 +75,7 @@ def score_share_checks(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
                        paths: dict[str, world.FundPath] | None = None) -> ShareCheckScore:
     """Recall per kind and the false-positive rate of a warehouse built from the sample
     archive described by ``manifest``."""
-    paths = paths or simulated_paths(manifest["tickers"])
+    paths = paths or world.simulated_paths(manifest["tickers"])
     places = injected_places(manifest)
     touched = {(e["ticker"], dt.date.fromisoformat(d))
                for e in manifest["injected_share_errors"] for d in e["days"]}

@@ -731,6 +731,14 @@ def simulate(spec: FundSpec, calendar: list[dt.date], factors: dict[str, np.ndar
     )
 
 
+def simulated_paths(tickers: Iterable[str]) -> dict[str, FundPath]:
+    """The demo's fund paths for ``tickers`` (the truth behind the sample archive)."""
+    calendar = trading_days(DEMO_START, DEMO_END)
+    factors = market_factors(len(calendar))
+    universe = load_universe()
+    return {t: simulate(fund_spec(t, universe.get(t)), calendar, factors) for t in tickers}
+
+
 def _episode_flows(
     episodes: list[FlowEpisode], days: list[dt.date], log_ret: np.ndarray
 ) -> tuple[np.ndarray, dict[FlowEpisode, list[int]]]:

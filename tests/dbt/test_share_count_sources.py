@@ -19,7 +19,7 @@ pytest.importorskip("dbt.cli.main")
 from click.testing import CliRunner  # noqa: E402
 
 from ingest.cli import main  # noqa: E402
-from ingest.sample import scoring  # noqa: E402
+from ingest.sample import world  # noqa: E402
 
 
 def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
@@ -55,7 +55,7 @@ def test_issuer_funds_take_the_issuers_count_and_nav(demo_build) -> None:
 
 
 def test_the_issuers_nav_is_the_simulated_one(demo_build) -> None:
-    paths = scoring.simulated_paths(["SPY", "IVV", "AGG"])
+    paths = world.simulated_paths(["SPY", "IVV", "AGG"])
     for ticker, path in paths.items():
         rows = query(demo_build.duckdb_path, """
             select as_of_date, nav from fct_etf_flows_daily
@@ -88,7 +88,7 @@ def test_the_vendors_quote_count_is_weeks_stale(demo_build) -> None:
     refresh dates); dq_share_count_sources shows it against the issuer's."""
     db, manifest = demo_build.duckdb_path, demo_build.manifest
     refreshes = manifest["yahoo_defects"]["quote_shares_refresh_dates"]
-    paths = scoring.simulated_paths(["XLK", "IWM"])
+    paths = world.simulated_paths(["XLK", "IWM"])
     for ticker, path in paths.items():
         index = {d: k for k, d in enumerate(path.days)}
         refreshed = [dt.date.fromisoformat(d) for d in refreshes[ticker]]
@@ -121,7 +121,7 @@ def test_frozen_total_assets_give_no_aum_based_flow(demo_build) -> None:
     frozen = demo_build.manifest["yahoo_defects"]["frozen_total_assets"]
     assert {f["ticker"] for f in frozen} >= {"VTI", "SMH"}
     for stretch in frozen:
-        path = scoring.simulated_paths([stretch["ticker"]])[stretch["ticker"]]
+        path = world.simulated_paths([stretch["ticker"]])[stretch["ticker"]]
         last = path.days.index(dt.date.fromisoformat(stretch["dates"][-1]))
         blind = [dt.date.fromisoformat(d) for d in stretch["dates"]] + [path.days[last + 1]]
         measured = {d for (d,) in query(db, """

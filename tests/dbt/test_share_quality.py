@@ -97,7 +97,7 @@ def test_repairs_restore_the_count_and_keep_the_raw_one(demo_build) -> None:
         assert raw == wrong
         assert traced[(ticker, day, kind)] == (wrong, repaired, rule)
         if kind == "spike_revert":  # the true count of the day before the spike
-            path = scoring.simulated_paths([ticker])[ticker]
+            path = world.simulated_paths([ticker])[ticker]
             first = next(e for e in demo_build.manifest["injected_share_errors"]
                          if e["ticker"] == ticker and e["kind"] == kind
                          and day.isoformat() in e["dates"])["days"][0]
@@ -178,7 +178,7 @@ def test_dual_method_flows(demo_build) -> None:
     both, agree = agreement["close"]
     assert both > 1000 and agree / both >= 0.85
     # the AUM-based flow of a clean day is the simulated creations x NAV, to the noise
-    path = scoring.simulated_paths(["SPY"])["SPY"]
+    path = world.simulated_paths(["SPY"])["SPY"]
     index = {d: k for k, d in enumerate(path.days)}
     rows = query(db, """
         select as_of_date, aum_flow_usd, aum_noise_usd from fct_etf_flows_dual_method

@@ -267,19 +267,10 @@ def test_unknown_page_kind() -> None:
 
 def test_sample_pages_parse_back_to_the_world() -> None:
     from ingest.sample import etfdb as sample
-    from ingest.sample.world import (
-        DEMO_END,
-        DEMO_START,
-        fund_spec,
-        load_universe,
-        market_factors,
-        simulate,
-        trading_days,
-    )
+    from ingest.sample.world import load_universe, simulated_paths
 
     universe = load_universe()
-    calendar = trading_days(DEMO_START, DEMO_END)
-    path = simulate(fund_spec("KRE", universe["KRE"]), calendar, market_factors(len(calendar)))
+    path = simulated_paths(["KRE"])["KRE"]
     fetched = sample.FETCHES[-1]
     fund = sample.etfdb_fund(path.spec, universe["KRE"], path, final=True)
     out = EtfdbPlugin().parse(page("KRE", sample.fund_page(fund, fetched), fetched_at=fetched))

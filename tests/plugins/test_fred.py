@@ -178,20 +178,9 @@ def test_offline_run_keeps_vintages_and_quarantines_bad_csvs(settings: Settings)
 
 def test_sample_csvs_parse_and_z1_dwarfs_the_universe() -> None:
     from ingest.sample import fred as sample
-    from ingest.sample.world import (
-        DEMO_END,
-        DEMO_START,
-        fund_spec,
-        load_universe,
-        market_factors,
-        simulate,
-        trading_days,
-    )
+    from ingest.sample.world import load_universe, simulated_paths
 
-    universe = load_universe()
-    calendar = trading_days(DEMO_START, DEMO_END)
-    factors = market_factors(len(calendar))
-    paths = {t: simulate(fund_spec(t, universe[t]), calendar, factors) for t in universe}
+    paths = simulated_paths(load_universe())
     final = sample.z1_series(paths, sample.FETCHED_AT)
     ours = sample.universe_flows_by_quarter(paths)
     issuance = dict(final[sample.Z1_ISSUANCE])

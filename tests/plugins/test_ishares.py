@@ -422,21 +422,9 @@ def test_cli_ingest_real_ivv_file(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def sample_ishares(tmp_path_factory: pytest.TempPathFactory):
     from ingest.sample import ishares as sample
-    from ingest.sample.world import (
-        DEMO_END,
-        DEMO_START,
-        fund_spec,
-        load_universe,
-        market_factors,
-        simulate,
-        trading_days,
-    )
+    from ingest.sample.world import simulated_paths
 
-    universe = load_universe()
-    calendar = trading_days(DEMO_START, DEMO_END)
-    factors = market_factors(len(calendar))
-    paths = {t: simulate(fund_spec(t, universe[t]), calendar, factors)
-             for t in ("IVV", "AGG", "IYZ", "SPY")}
+    paths = simulated_paths(["IVV", "AGG", "IYZ", "SPY"])
     root = tmp_path_factory.mktemp("ishares_sample")
     section = sample.write_archive(Archive(root), paths)
     return sample, paths, Archive(root), section

@@ -221,20 +221,9 @@ def test_plan_datasets_and_backfill() -> None:
 
 @pytest.fixture(scope="module")
 def spdr_paths():
-    from ingest.sample.world import (
-        DEMO_END,
-        DEMO_START,
-        fund_spec,
-        load_universe,
-        market_factors,
-        simulate,
-        trading_days,
-    )
+    from ingest.sample.world import simulated_paths
 
-    universe = load_universe()
-    calendar = trading_days(DEMO_START, DEMO_END)
-    factors = market_factors(len(calendar))
-    return {t: simulate(fund_spec(t, universe[t]), calendar, factors) for t in ("SPY", "JNK")}
+    return simulated_paths(["SPY", "JNK"])
 
 
 def test_sample_navhist_parses_back_to_the_worlds_nav_and_shares(spdr_paths) -> None:

@@ -17,6 +17,8 @@
 
 {{ config(materialized='table') }}
 
+{%- set vendors = ['history', 'quote'] %}
+
 with
 
 days as (
@@ -154,26 +156,25 @@ moves as (
         coalesce(issuer_shares_outstanding <> lag(issuer_shares_outstanding) over (
             partition by ticker order by as_of_date
         ), false) as issuer_moved,
-        coalesce(history_shares_outstanding is distinct from lag(history_shares_outstanding) over (
+        {%- for vendor in vendors %}
+        coalesce({{ vendor }}_shares_outstanding is distinct from lag({{ vendor }}_shares_outstanding) over (
             partition by ticker order by as_of_date
-        ), true) as history_changed,
-        coalesce(quote_shares_outstanding is distinct from lag(quote_shares_outstanding) over (
-            partition by ticker order by as_of_date
-        ), true) as quote_changed
+        ), true) as {{ vendor }}_changed{{ ',' if not loop.last }}
+        {%- endfor %}
     from with_quote
 
 ),
 
 stretches as (
 
+    -- a vendor count's unchanged stretch: the rows since it last changed
     select
         moves.*,
-        sum(case when history_changed then 1 else 0 end) over (
+        {%- for vendor in vendors %}
+        sum(case when {{ vendor }}_changed then 1 else 0 end) over (
             partition by ticker order by as_of_date rows between unbounded preceding and current row
-        ) as history_stretch,
-        sum(case when quote_changed then 1 else 0 end) over (
-            partition by ticker order by as_of_date rows between unbounded preceding and current row
-        ) as quote_stretch
+        ) as {{ vendor }}_stretch{{ ',' if not loop.last }}
+        {%- endfor %}
     from moves
 
 ),
@@ -194,31 +195,23 @@ final as (
         issuer_as_of_date,
         issuer_shares_outstanding,
         issuer_moved,
+        {%- for vendor in vendors %}
 
-        ----------  the vendor's shares history
-        history_as_of_date,
-        history_shares_outstanding,
-        100.0 * (history_shares_outstanding / issuer_shares_outstanding - 1.0)
-            as history_vs_issuer_pct,
-        cast(case when history_shares_outstanding is not null then sum(
-            case when issuer_moved and not history_changed then 1 else 0 end
-        ) over (
-            partition by ticker, history_stretch order by as_of_date
-            rows between unbounded preceding and current row
-        ) end as integer) as history_unchanged_while_issuer_moved_days,
-
-        ----------  the vendor's quote
-        quote_as_of_date,
-        quote_shares_outstanding,
-        100.0 * (quote_shares_outstanding / issuer_shares_outstanding - 1.0)
-            as quote_vs_issuer_pct,
+        ----------  the vendor's {{ vendor }} count
+        {{ vendor }}_as_of_date,
+        {{ vendor }}_shares_outstanding,
+        100.0 * ({{ vendor }}_shares_outstanding / issuer_shares_outstanding - 1.0)
+            as {{ vendor }}_vs_issuer_pct,
+        {%- if vendor == 'quote' %}
         quote_stale_vendor_count,
-        cast(case when quote_shares_outstanding is not null then sum(
-            case when issuer_moved and not quote_changed then 1 else 0 end
+        {%- endif %}
+        cast(case when {{ vendor }}_shares_outstanding is not null then sum(
+            case when issuer_moved and not {{ vendor }}_changed then 1 else 0 end
         ) over (
-            partition by ticker, quote_stretch order by as_of_date
+            partition by ticker, {{ vendor }}_stretch order by as_of_date
             rows between unbounded preceding and current row
-        ) end as integer) as quote_unchanged_while_issuer_moved_days
+        ) end as integer) as {{ vendor }}_unchanged_while_issuer_moved_days{{ ',' if not loop.last }}
+        {%- endfor %}
 
     from stretches
 
