@@ -45,14 +45,13 @@ only the payload.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -325,7 +324,7 @@ def _members(payload: Payload, wanted: list[DataSetTable]) -> dict[str, str]:
         found = {}
         for table in wanted:
             member = by_name[table.member.upper()]
-            header = _header(archive, member)
+            header = _header(archive, member, table.member)
             lacking = [c for c in table.required if c not in header]
             if lacking:
                 raise MalformedPayload(f"{table.member}: header lacks "
@@ -334,14 +333,27 @@ def _members(payload: Payload, wanted: list[DataSetTable]) -> dict[str, str]:
     return found
 
 
-def _header(archive: zipfile.ZipFile, member: str) -> list[str]:
+def _header(archive: zipfile.ZipFile, member: str, name: str) -> list[str]:
+    """The header's field names (lower case); the first data line may not have more
+    fields than the header (pandas would silently drop or shift them)."""
     try:
         with archive.open(member) as raw:
-            line = raw.readline(1 << 16)
+            lines = [raw.readline(1 << 20) for _ in range(64)]
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise MalformedPayload(f"{member}: unreadable: {exc}") from None
-    text = line.decode("utf-8-sig", errors="replace").strip("\r\n")
-    return [name.strip().lower() for name in text.split("\t")]
+        raise MalformedPayload(f"{name}: unreadable: {exc}") from None
+    text = [line.decode("utf-8-sig" if i == 0 else "utf-8", errors="replace").rstrip("\r\n")
+            for i, line in enumerate(lines) if line]
+    if not text:
+        return []
+    header = [field.strip().lower() for field in text[0].split("\t")]
+    first = next(((n, line) for n, line in enumerate(text[1:], start=2) if line.strip()),
+                 None)
+    if first is not None:
+        fields = first[1].split("\t")
+        if any(field.strip() for field in fields[len(header):]):
+            raise MalformedPayload(f"{name} line {first[0]}: {len(fields)} fields, the "
+                                   f"header has {len(header)}")
+    return header
 
 
 def _stream(payload: Payload, member: str, table: DataSetTable):
@@ -359,58 +371,89 @@ def _stream(payload: Payload, member: str, table: DataSetTable):
 
 
 def _read_chunks(raw: BinaryIO, member: str, table: DataSetTable) -> Iterator[pd.DataFrame]:
-    declared = table.raw.columns
-    reader = pd.read_csv(
-        io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline=""),
-        sep="\t", dtype=str, quoting=csv.QUOTE_NONE, keep_default_na=False, na_filter=False,
-        chunksize=CHUNK_ROWS, engine="c", skip_blank_lines=True,
-        usecols=lambda name: name.strip().lower() in declared,
-    )
-    line = 1
-    try:
-        for chunk in reader:
-            chunk.columns = [c.strip().lower() for c in chunk.columns]
-            first_line = line + 1
-            line += len(chunk)
-            typed = _typed(chunk, table, first_line)
-            if not typed.empty:
-                yield typed
-    except pd.errors.ParserError as exc:
-        raise MalformedPayload(f"{member}: {exc}") from None
+    """The member's lines as typed chunks of CHUNK_ROWS lines. Each line must have the
+    header's number of fields (trailing empty ones aside): a line with more or fewer is an
+    error naming it (a tab or line break inside a value would shift every column after
+    it). Blank lines and lines of spaces or non-breaking spaces are skipped."""
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="\n")
+    header = [name.strip().lower() for name in text.readline().rstrip("\r\n").split("\t")]
+    width = len(header)
+    kept = [(i, name) for i, name in enumerate(header) if name in table.raw.columns]
+    rows: list[list[str]] = []
+    first_line = 2
+    for number, line in enumerate(text, start=2):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != width and (len(fields) < width
+                                     or any(f.strip() for f in fields[width:])):
+            raise MalformedPayload(f"{member} line {number}: {len(fields)} fields, the "
+                                       f"header has {width}")
+        rows.append(fields)
+        if len(rows) == CHUNK_ROWS:
+            yield _typed({name: [row[i] for row in rows] for i, name in kept}, table,
+                         first_line)
+            rows, first_line = [], number + 1
+    if rows:
+        yield _typed({name: [row[i] for row in rows] for i, name in kept}, table, first_line)
 
 
-def _typed(chunk: pd.DataFrame, table: DataSetTable, first_line: int) -> pd.DataFrame:
-    """Values as filed, stripped; blank and N/A as null; dates and CIKs typed. Lines
-    without their key (a blank or whitespace-only line) are dropped."""
-    out = chunk.apply(lambda column: column.str.strip())
-    out = out.astype(object).where(out.notna() & ~out.isin(MISSING), None)
-    for column, kind in table.raw.columns.items():
-        if kind == "DOUBLE" and column in out:  # tolerate thousands separators
-            out[column] = out[column].str.replace(",", "", regex=False)
+def _typed(raw_columns: dict[str, list[str]], table: DataSetTable, first_line: int
+           ) -> pd.DataFrame:
+    """Values as filed, stripped; blank and N/A as null; numbers without thousands
+    separators; dates and CIKs typed. One pass per column in plain Python."""
+    columns: dict[str, list[Any]] = {}
+    for name, raw in raw_columns.items():
+        values = [_clean(v) for v in raw]
+        kind = table.raw.columns[name]
+        if kind == "DOUBLE":
+            values = [v.replace(",", "") if v and "," in v else v for v in values]
+        elif name in table.dates:
+            values = _dates(values, table.member, name, first_line)
+        elif name in table.ciks:
+            values = [_cik(v) if v else v for v in values]
+        columns[name] = values
+    out = pd.DataFrame(columns, dtype=object)
     keys = [k for k in table.raw.primary_key if k != "class_id"]
     out = out.dropna(subset=keys)
     if "class_id" in table.raw.primary_key:
         out["class_id"] = out["class_id"].fillna("") if "class_id" in out else ""
-    for column in table.dates:
-        if column in out:
-            out[column] = _dates(out[column], table.member, column, first_line)
-    for column in table.ciks:
-        if column in out:
-            out[column] = out[column].map(_cik, na_action="ignore")
     return out
 
 
-def _dates(values: pd.Series, member: str, column: str, first_line: int) -> pd.Series:
-    """``30-SEP-2024`` (the data sets' form) or ISO ``2024-09-30``; other text is an error."""
-    parsed = pd.to_datetime(values, format="%d-%b-%Y", errors="coerce")
-    iso = pd.to_datetime(values.where(parsed.isna()), format="%Y-%m-%d", errors="coerce")
-    parsed = parsed.fillna(iso)
-    bad = values.notna() & parsed.isna()
-    if bad.any():
-        where = first_line + int(bad.to_numpy().nonzero()[0][0])
-        raise MalformedPayload(f"{member} line {where}: {column.upper()} is not a date: "
-                               f"{values[bad].iloc[0][:40]!r}")
-    return parsed.dt.date.astype(object).where(parsed.notna(), None)
+def _clean(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return None if value in MISSING else value
+
+
+def _dates(values: list[str | None], member: str, column: str, first_line: int
+           ) -> list[dt.date | None]:
+    """``30-SEP-2024`` (the data sets' form) or ISO ``2024-09-30``; other text is an
+    error. Each distinct value is parsed once (a quarter has few distinct dates)."""
+    parsed: dict[str, dt.date] = {}
+    out: list[dt.date | None] = []
+    for i, value in enumerate(values):
+        if value is None:
+            out.append(None)
+            continue
+        day = parsed.get(value)
+        if day is None:
+            day = parsed[value] = _date(value, member, column, first_line + i)
+        out.append(day)
+    return out
+
+
+def _date(value: str, member: str, column: str, line: int) -> dt.date:
+    for pattern in ("%d-%b-%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise MalformedPayload(f"{member} line {line}: {column.upper()} is not a date: "
+                           f"{value[:40]!r}")
 
 
 def _cik(value: str) -> str:
