@@ -33,6 +33,21 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 DAILY_PLUGINS = ("yahoo", "ishares", "spdr")
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+QUARTER = re.compile(r"^\s*(\d{4})\s*[qQ]\s*([1-4])\s*$")
+
+
+class DateOrQuarter(click.ParamType):
+    """YYYY-MM-DD, or a quarter YYYYQn meaning its first day (backfill --start 2019Q4)."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, dt.datetime):
+            return value
+        match = QUARTER.match(str(value))
+        if match:
+            return dt.datetime(int(match[1]), 3 * int(match[2]) - 2, 1)
+        return DATE.convert(value, param, ctx)
 # DuckDB's refusal when another process holds the file (one writer or many readers).
 DUCKDB_LOCK_ERROR = re.compile(
     r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in '
@@ -202,6 +217,10 @@ def _ingest(settings: Settings, plugin_name: str, tickers: str | None, start, en
         _ingest_nport(settings.with_overrides(offline=offline or None), tickers, start, end,
                       files)
         return
+    if plugin_name in ("ncen", "edgar_ncen"):
+        _ingest_ncen(settings.with_overrides(offline=offline or None), tickers, start, end,
+                     files)
+        return
     plugin = load_plugin(plugin_name)
     settings = settings.with_overrides(offline=offline or None)
     if files and tickers:
@@ -238,39 +257,75 @@ def _ingest_nport(settings: Settings, tickers: str | None, start, end,
         sys.exit(1)
 
 
+def _ingest_ncen(settings: Settings, tickers: str | None, start, end,
+                 files: tuple[Path, ...]) -> None:
+    """N-CEN: the tickers' registrant CIKs (the N-PORT fund map) -> each registrant's N-CEN
+    list -> new filings (full submission text); or local files."""
+    from ingest.plugins.edgar_ncen.pipeline import ingest_files, ingest_tickers
+
+    if files and tickers:
+        raise EtfflowError("give --tickers or --file, not both")
+    outcome = (ingest_files(settings, files, show_progress=True) if files else
+               ingest_tickers(settings, _tickers(tickers), start=_date(start), end=_date(end),
+                              show_progress=True))
+    for result in outcome.runs:
+        _report_run(result)
+    if outcome.unmapped_tickers:
+        err_console.print(f"  note: no registrant CIK in the SEC ticker files for: "
+                          f"{', '.join(outcome.unmapped_tickers)}", highlight=False)
+    if outcome.ciks_without_filings:
+        err_console.print(f"  note: EDGAR lists no N-CEN for CIK(s) "
+                          f"{', '.join(outcome.ciks_without_filings)} (not registered "
+                          "investment companies)", highlight=False)
+    if any(r.status == "failed" for r in outcome.runs):
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--source", "plugin_name", required=True, help="Plugin to backfill, e.g. yahoo.")
-@click.option("--start", type=DATE, required=True, help="First date (YYYY-MM-DD).")
+@click.option("--start", type=DateOrQuarter(), required=True,
+              help="First date (YYYY-MM-DD), or a quarter (YYYYQn, e.g. 2019Q4).")
 @click.option("--end", type=DATE, help="Last date [default: today].")
 @click.option("--chunk-days", default=365, show_default=True, help="Days per chunk (one run each).")
 @click.option("--tickers", help="Tickers [default: the seed universe].")
 @click.option("--offline", is_flag=True, help="Replay from the archive; no network.")
+@click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="Plugin option, repeatable (e.g. sec_nport_datasets: holdings=true).")
 @WAIT
 @click.pass_obj
 def backfill(settings: Settings, plugin_name: str, start, end, chunk_days: int,
-             tickers: str | None, offline: bool, wait_s: float) -> None:
-    """Load history in date chunks; chunks that already succeeded are skipped (resumable)."""
+             tickers: str | None, offline: bool, options: tuple[str, ...],
+             wait_s: float) -> None:
+    """Load history in date chunks (a quarter-by-quarter source such as sec_nport_datasets:
+    one quarter per chunk); chunks that already succeeded are skipped (resumable)."""
     with _writing(settings.duckdb_path, wait_s):
-        _backfill(settings, plugin_name, start, end, chunk_days, tickers, offline)
+        _backfill(settings, plugin_name, start, end, chunk_days, tickers, offline, options)
 
 
 def _backfill(settings: Settings, plugin_name: str, start, end, chunk_days: int,
-              tickers: str | None, offline: bool) -> None:
+              tickers: str | None, offline: bool, options: tuple[str, ...] = ()) -> None:
     from rich.progress import track
 
     plugin = load_plugin(plugin_name)
     settings = settings.with_overrides(offline=offline or None)
-    first, last = start.date(), _date(end) or dt.date.today()
+    by_quarter = getattr(plugin, "backfill_unit", "days") == "quarter"
+    today = dt.date.today()
+    # a quarter's data set is published after the quarter ends: by default, the last one
+    first = start.date()
+    last = _date(end) or (dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+                          - dt.timedelta(days=1) if by_quarter else today)
     if first > last:
         raise EtfflowError(f"--start {first} is after --end {last}")
-    chosen = _plugin_tickers(plugin, tickers)
+    chosen = () if by_quarter else _plugin_tickers(plugin, tickers)
+    extra = {"history_only": True, **_plugin_options(options)}
     chunks = []
     while first <= last:
-        chunk_end = min(first + dt.timedelta(days=chunk_days - 1), last)
-        chunks.append(PlanParams(chosen, first, chunk_end, {"history_only": True}))
+        chunk_end = min(_quarter_end(first) if by_quarter
+                        else first + dt.timedelta(days=chunk_days - 1), last)
+        chunks.append(PlanParams(chosen, first, chunk_end, extra))
         first = chunk_end + dt.timedelta(days=1)
     with Warehouse(settings.duckdb_path) as wh:
-        done = wh.succeeded_chunks(plugin.name)
+        done = wh.succeeded_chunks(plugin.name, _plugin_options(options))
     todo = [c for c in chunks if (c.tickers, c.start, c.end) not in done]
     console.print(f"{plugin.name}: {len(chunks)} chunks, {len(chunks) - len(todo)} already done")
     failed = 0
@@ -281,6 +336,11 @@ def _backfill(settings: Settings, plugin_name: str, start, end, chunk_days: int,
         failed += result.status == "failed"
     if failed:
         raise EtfflowError(f"{failed} of {len(todo)} chunks failed; re-run to resume")
+
+
+def _quarter_end(day: dt.date) -> dt.date:
+    month = 3 * ((day.month - 1) // 3) + 3
+    return dt.date(day.year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

@@ -97,7 +97,10 @@ def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
     columns, rows = _query(con, f"""
         select f.ticker, e.fund_name as name, f.as_of_date, f.close, f.nav, f.nav_source,
                f.shares_outstanding, f.shares_source,
-               f.shares_outstanding_change, f.net_creation_units, f.net_flow_usd,
+               f.shares_outstanding_change, f.net_creation_units,
+               f.creation_unit_size,
+               {unit_size_source_sql(con, "fct_etf_flows_daily", "f")} as creation_unit_size_source,
+               f.net_flow_usd,
                f.flow_pct_aum, f.aum_usd, f.premium_discount_bps, f.flow_status,
                {"q.confidence" if trust else "cast(null as varchar)"} as confidence
         from fct_etf_flows_daily f
@@ -107,12 +110,15 @@ def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
         order by f.as_of_date desc limit ?""", [ticker, days])
     text = {"as_of_date": "date", "close": "close", "nav": "NAV", "nav_source": "NAV src",
             "shares_source": "SO src", "shares_outstanding_change": "ΔSO",
-            "net_creation_units": "units",
+            "net_creation_units": "units", "creation_unit_size_source": "CU src",
             "net_flow_usd": "flow $m", "flow_pct_aum": "flow %AUM", "aum_usd": "AUM $m",
             "premium_discount_bps": "prem bps", "confidence": "conf"}
     notes = ["net_flow = change in shares outstanding × NAV (creations − redemptions);"
              " NAV src 'close' marks days without the issuer's NAV; SO src names the plugin"
-             " whose share count the day used (the fund's issuer first, else the vendor)"]
+             " whose share count the day used (the fund's issuer first, else the vendor);"
+             " units = ΔSO / the creation-unit size (JSON: creation_unit_size), which CU src"
+             " says comes from the fund's N-CEN (ncen), configuration or the share history"
+             " (configured, inferred), else the assumed default"]
     low = sum(1 for row in rows if row[-1] == "low")
     if trust:
         notes.append(f"conf: confidence in the day's share counts (high / medium / low); "
@@ -120,6 +126,17 @@ def flows(con: duckdb.DuckDBPyConnection, ticker: str, days: int) -> Report:
     return Report(f"{ticker} — {fund['fund_name']}: daily flows (last {days} trading days)",
                   columns, rows, text, notes=notes,
                   empty_reason=f"no flow rows for {ticker}")
+
+
+def unit_size_source_sql(con: duckdb.DuckDBPyConnection, relation: str, alias: str) -> str:
+    """The creation-unit size's source (ncen / configured / inferred / default); a mart
+    built before N-CEN has only the assumed flag."""
+    (present,) = con.execute(
+        "select count(*) from information_schema.columns where table_name = ? "
+        "and column_name = 'creation_unit_size_source'", [relation]).fetchone()
+    if present:
+        return f"{alias}.creation_unit_size_source"
+    return f"case when {alias}.creation_unit_size_assumed then 'default' end"
 
 
 def signals(con: duckdb.DuckDBPyConnection, tickers: Sequence[str]) -> Report:

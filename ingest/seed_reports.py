@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 from rich.console import Console
 
-from ingest.reports import Report, known_ticker, require
+from ingest.reports import Report, known_ticker, require, unit_size_source_sql
 
 # Millions are rounded to 6 decimals (one dollar); every other value is the mart's own.
 MUSD_DECIMALS = 6
@@ -199,11 +199,13 @@ def creations(con: duckdb.DuckDBPyConnection, ticker: str, days: int
                as_of_date,
                creation_unit_size,
                creation_unit_size_assumed,
+               {unit_size_source_sql(con, "fct_etf_creation_redemption", "c")}
+                   as creation_unit_size_source,
                nav,
                nav_source,
                premium_discount_bps,
                flow_status
-        from fct_etf_creation_redemption
+        from fct_etf_creation_redemption c
         where ticker = ? and as_of_date in (select as_of_date from recent_days)
         order by as_of_date""", [ticker, days, ticker])
     for row in rows:  # the fund's name among the extras, as every report row carries it
@@ -229,9 +231,12 @@ def creations_report(rows: list[dict[str, Any]], ticker: str, days: int) -> Repo
     text = {"date": "date", "creation_units": "created", "redemption_units": "redeemed",
             "net_creation": "net units", "shares_outstanding_change": "ΔSO",
             "implied_flow_millions": "flow $m", "nav_premium_discount": "prem %",
-            "nav_source": "NAV src"}
-    notes = ["units = ΔSO / creation-unit size (only net activity is observable; an assumed"
-             " unit size is flagged in creation_unit_size_assumed); flow = ΔSO × NAV"]
+            "nav_source": "NAV src", "creation_unit_size": "CU",
+            "creation_unit_size_source": "CU src"}
+    notes = ["units = ΔSO / creation-unit size CU (only net activity is observable); CU src"
+             " says where the size comes from: ncen (the fund's latest N-CEN on or before the"
+             " day), configured, inferred (the share history), or default (assumed, also"
+             " flagged in creation_unit_size_assumed); flow = ΔSO × NAV"]
     return Report(f"{ticker} — {name}: creations and redemptions (last {days} trading days)",
                   columns, [tuple(row.values()) for row in reversed(rows)], text, notes=notes,
                   empty_reason=f"no measured share changes for {ticker}")

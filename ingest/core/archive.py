@@ -3,7 +3,12 @@
 Layout under the archive directory::
 
     blobs/<sha[:2]>/<sha256>.gz                one file per distinct body
+    blobs/<sha[:2]>/<sha256>                   a large body (``Request.large``), as served
     index/<source>/<key[:2]>/<key>.jsonl       one line per fetch of a request
+
+A large body (a data-set zip of hundreds of MB, already compressed) is streamed to disk
+as served and replayed from that file, so neither fetching nor replaying holds it in
+memory; its index line says ``"stored": "file"``.
 
 The request key hashes the method, URL and params after dropping volatile parts
 (session crumbs, cache-busters), so a replay finds what a live run stored.
@@ -17,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -47,6 +53,9 @@ class Archive:
     def _blob_path(self, sha: str) -> Path:
         return self.root / "blobs" / sha[:2] / f"{sha}.gz"
 
+    def _file_path(self, sha: str) -> Path:
+        return self.root / "blobs" / sha[:2] / sha
+
     def _index_path(self, source: str, key: str) -> Path:
         return self.root / "index" / source / key[:2] / f"{key}.jsonl"
 
@@ -63,18 +72,53 @@ class Archive:
         blob = self._blob_path(sha)
         if not blob.exists():
             _atomic_write(blob, gzip.compress(body, mtime=0))
+        self._record(source, request, url, status, sha, fetched_at)
+        return Payload(request, body, status, url, sha, fetched_at)
+
+    def put_stream(
+        self,
+        source: str,
+        request: Request,
+        chunks: Iterable[bytes],
+        status: int,
+        url: str,
+        fetched_at: dt.datetime,
+    ) -> Payload:
+        """Store a large body chunk by chunk as served (never whole in memory); the
+        payload's ``body_path`` is the stored file."""
+        tmp_dir = self.root / "blobs"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    fh.write(chunk)
+            sha = digest.hexdigest()
+            stored = self._file_path(sha)
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, stored)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._record(source, request, url, status, sha, fetched_at, stored="file")
+        return Payload(request, b"", status, url, sha, fetched_at, body_path=stored)
+
+    def _record(self, source: str, request: Request, url: str, status: int, sha: str,
+                fetched_at: dt.datetime, stored: str | None = None) -> None:
         entry = {
             "request": normalized_request(request.url, request.params),
             "url": url,
             "status": status,
             "sha256": sha,
             "fetched_at": fetched_at.isoformat(),
+            **({"stored": stored} if stored else {}),
         }
         index = self._index_path(source, request_key(request))
         index.parent.mkdir(parents=True, exist_ok=True)
         with index.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, sort_keys=True) + "\n")
-        return Payload(request, body, status, url, sha, fetched_at)
 
     def get(self, source: str, request: Request, as_of: dt.datetime | None = None,
             *, ok_only: bool = False) -> Payload:
@@ -100,6 +144,9 @@ class Archive:
                 f"GET {normalized_request(request.url, request.params)}"
             )
         entry = max(reversed(entries), key=lambda e: e["fetched_at"])  # ties: the last line
+        if entry.get("stored") == "file":  # a large body: replayed from its file
+            return Payload(request, b"", int(entry["status"]), entry["url"], entry["sha256"],
+                           entry["fetched_at"], body_path=self._file_path(entry["sha256"]))
         body = gzip.decompress(self._blob_path(entry["sha256"]).read_bytes())
         return Payload(
             request,

@@ -44,6 +44,7 @@ from ingest.core.errors import ArchiveMiss, BudgetExhausted, ConfigError, FetchE
 from ingest.core.plugin import Payload, Request, Transport
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+STREAM_CHUNK_BYTES = 1 << 20  # a large body is read and archived 1 MiB at a time
 REFUSED_STATUS = 403
 # curl_cffi's newest Chrome profile: its TLS ClientHello and HTTP/2 settings. curl-adapter
 # turns off the profile's default headers, so requests carry the session's own headers.
@@ -292,6 +293,8 @@ class HttpClient:
                 return self.archive.get(source, request, ok_only=True)
             except ArchiveMiss:
                 pass  # never answered 2xx: ask
+        if request.large:
+            return self._fetch_large(source, request)
         get = transport or (lambda url, params: self.session.get(url, params=params))
         response = get(request.url, dict(request.params))
         return self.archive.put(
@@ -303,10 +306,34 @@ class HttpClient:
             fetched_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         )
 
+    def _fetch_large(self, source: str, request: Request) -> Payload:
+        """A large body, streamed into the archive as it arrives (the session's rate limit,
+        retries on the status and User-Agent apply; no plugin transport)."""
+        response = self.session.get(request.url, params=dict(request.params), stream=True)
+        fetched_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        try:
+            return self.archive.put_stream(source, request,
+                                           response.iter_content(STREAM_CHUNK_BYTES),
+                                           response.status_code, response.url, fetched_at)
+        except TRANSIENT_ERRORS as exc:
+            raise FetchError(f"GET {request.url}: the download broke off ({type(exc).__name__})"
+                             "; re-run to fetch it again") from exc
+        finally:
+            response.close()
+
     def _fetch_file(self, source: str, request: Request) -> Payload:
         """A ``file://`` request (local files for backfills and tests): read from disk,
-        live or offline (no network either way), and archived like any other body."""
+        live or offline (no network either way), and archived like any other body (a
+        large request's file is copied in chunks, never read whole)."""
         path = Path(url2pathname(urlsplit(request.url).path))
+        if request.large:
+            try:
+                with path.open("rb") as fh:
+                    return self.archive.put_stream(
+                        source, request, iter(lambda: fh.read(STREAM_CHUNK_BYTES), b""), 200,
+                        request.url, dt.datetime.now(dt.UTC).replace(microsecond=0))
+            except OSError as exc:
+                raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from exc
         try:
             body = path.read_bytes()
         except OSError as exc:

@@ -2,7 +2,10 @@
 
 Each batch (the rows parsed from one payload) is upserted on the declared primary key in
 one transaction. A row whose content is unchanged is left alone, keeping its original
-``_run_id`` and ``_loaded_at``, so re-running the same inputs changes nothing.
+``_run_id`` and ``_loaded_at``, so re-running the same inputs changes nothing. A table
+given as a ``RowStream`` (a payload too large for one frame) is upserted chunk by chunk
+inside the same transaction: memory holds one chunk, and an error mid-stream rolls the
+whole payload back.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest.core.plugin import RawTable, Rows
+from ingest.core.plugin import RawTable, Rows, RowStream
 
 SCHEMA = "raw"
 META_COLUMNS = {
@@ -140,15 +143,19 @@ class Warehouse:
         """Upsert several payloads' rows as one batch: one transaction, all or nothing.
 
         Returns the rows inserted or changed. A key repeated within the batch keeps its
-        last row (in payload order), so re-runs agree.
+        last row (in payload order; streamed tables land after the others, chunk by chunk,
+        a later chunk's row winning), so re-runs agree.
         """
         records: dict[RawTable, list[dict[str, object]]] = {}
         frames: dict[RawTable, list[pd.DataFrame]] = {}
+        streams: list[tuple[RawTable, RowStream, dict[str, object]]] = []
         for batch, meta in batches:
             stamp = {"_run_id": meta.run_id, "_source_url": meta.source_url,
                      "_payload_sha256": meta.payload_sha256, "_fetched_at": _utc(meta.fetched_at)}
             for table, rows in batch.items():
-                if isinstance(rows, pd.DataFrame):
+                if isinstance(rows, RowStream):
+                    streams.append((table, rows, stamp))
+                elif isinstance(rows, pd.DataFrame):
                     _check_columns(table, rows.columns)
                     frames.setdefault(table, []).append(rows.assign(**stamp))
                 else:
@@ -162,6 +169,10 @@ class Warehouse:
         try:
             for table, parts in frames.items():
                 changed += self._upsert(table, pd.concat(parts, ignore_index=True))
+            for table, stream, stamp in streams:
+                for chunk in stream:
+                    _check_columns(table, chunk.columns)
+                    changed += self._upsert(table, chunk.assign(**stamp))
             self.con.commit()
         except BaseException:
             self.con.rollback()
@@ -256,14 +267,19 @@ class Warehouse:
         ).fetchone()
         return int(marked)
 
-    def succeeded_chunks(self, plugin: str) -> set[tuple[tuple[str, ...], dt.date, dt.date]]:
-        """(tickers, start, end) of this plugin's successful runs: what a backfill can skip."""
+    def succeeded_chunks(self, plugin: str, options: Mapping[str, object] | None = None
+                         ) -> set[tuple[tuple[str, ...], dt.date, dt.date]]:
+        """(tickers, start, end) of this plugin's successful runs: what a backfill can skip
+        (only runs made with the same plugin ``options``, when given)."""
         done = set()
+        wanted = json.loads(json.dumps(dict(options or {}), default=str))
         for (params,) in self.con.execute(
             f"select params from {SCHEMA}.ingest_runs where plugin = ? and status = 'success'",
             [plugin],
         ).fetchall():
             p = json.loads(params)
+            if any(p.get(key) != value for key, value in wanted.items()):
+                continue
             if p.get("start") and p.get("end"):
                 done.add((tuple(p.get("tickers") or ()), dt.date.fromisoformat(p["start"]),
                           dt.date.fromisoformat(p["end"])))

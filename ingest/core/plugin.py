@@ -9,12 +9,13 @@ Plugins are discovered through the ``etfflow.plugins`` entry-point group.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import pandas as pd
 import requests
@@ -23,7 +24,23 @@ from ingest.core.errors import EtfflowError
 
 ENTRY_POINT_GROUP = "etfflow.plugins"
 
-Rows = pd.DataFrame | list[dict[str, Any]]
+
+
+class RowStream:
+    """A table's rows as a stream of DataFrame chunks, for payloads too large to hold as
+    one frame (a quarter of the SEC's N-PORT data sets). ``chunks`` is called once, when
+    the payload lands: the landing writer upserts chunk by chunk inside the payload's
+    transaction, so memory holds one chunk and a MalformedPayload raised mid-stream rolls
+    the whole payload back (the runner then quarantines it)."""
+
+    def __init__(self, chunks: Callable[[], Iterator[pd.DataFrame]]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return self._chunks()
+
+
+Rows = pd.DataFrame | list[dict[str, Any]] | RowStream
 Transport = Callable[[str, Mapping[str, str]], requests.Response]
 
 
@@ -48,23 +65,28 @@ class Request:
     """One HTTP GET a plugin wants made. ``label`` names it in progress bars and errors.
     ``immutable``: the answer never changes (a dated historical file), so a live run
     reuses an archived successful fetch instead of asking again; a backfill re-run then
-    resumes where it stopped without re-fetching what it already has."""
+    resumes where it stopped without re-fetching what it already has. ``large``: the body
+    may be hundreds of MB (a data-set zip): it is streamed to the archive on disk, never
+    held in memory, and the plugin reads it with ``Payload.open()``."""
 
     url: str
     params: tuple[tuple[str, str], ...] = ()
     label: str = ""
     immutable: bool = False
+    large: bool = False
 
     @classmethod
-    def get(cls, url: str, label: str = "", *, immutable: bool = False,
+    def get(cls, url: str, label: str = "", *, immutable: bool = False, large: bool = False,
             **params: object) -> Request:
         return cls(url, tuple(sorted((k, str(v)) for k, v in params.items())), label or url,
-                   immutable)
+                   immutable, large)
 
 
 @dataclass(frozen=True)
 class Payload:
-    """A response body as fetched (live) or replayed (archive)."""
+    """A response body as fetched (live) or replayed (archive). A large request's body
+    stays on disk: ``body`` is empty and ``body_path`` names the archived file; ``open()``
+    reads either kind."""
 
     request: Request
     body: bytes
@@ -72,6 +94,14 @@ class Payload:
     url: str
     sha256: str
     fetched_at: dt.datetime
+    body_path: Path | None = None
+
+    def open(self) -> BinaryIO:
+        """The body as a binary file (seekable): the archived file of a large payload,
+        else the bytes in memory."""
+        if self.body_path is not None:
+            return self.body_path.open("rb")
+        return io.BytesIO(self.body)
 
 
 @dataclass(frozen=True)

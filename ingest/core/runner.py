@@ -5,6 +5,10 @@ A payload that cannot be parsed is quarantined and the run goes on; a source err
 in batches of ``Settings.land_batch_payloads``, one transaction each, so an interrupted
 run never leaves a partial batch and a re-run lands whatever was not committed.
 
+A payload whose rows are streamed (``RowStream``: a data-set zip too large for one frame)
+lands on its own, right after it parses: the stream is read while landing, so a
+MalformedPayload found mid-stream rolls that payload back and quarantines it.
+
 Follow-ups: after a payload parses, ``plugin.follow_up()`` may ask for more requests (a
 fund list naming each fund's download); they are fetched in the next wave, waves repeat
 until none are asked for, and each wave keeps plan order. A host that refused us
@@ -34,6 +38,7 @@ from ingest.core.plugin import (
     RawTable,
     Request,
     Rows,
+    RowStream,
     SourceError,
 )
 from ingest.core.robots import check_plan
@@ -95,6 +100,13 @@ def run_plugin(
                         if parsed is None:
                             continue
                         rows, batch = parsed
+                        if any(isinstance(r, RowStream) for r in rows.values()):
+                            result.rows_landed += wh.land_many(pending)
+                            pending.clear()
+                            result.rows_landed += _land_stream(wh, plugin, fetched, batch,
+                                                               result)
+                            follow_ups += _follow_ups(plugin, fetched, rows, params, result)
+                            continue
                         pending.append(batch)
                         if len(pending) >= settings.land_batch_payloads:
                             result.rows_landed += wh.land_many(pending)
@@ -220,6 +232,20 @@ def _parse_payload(
     batch = {plugin.table(name): rows for name, rows in parsed.items()}
     return parsed, (batch, BatchMeta(result.run_id, payload.url, payload.sha256,
                                      payload.fetched_at))
+
+
+def _land_stream(wh: Warehouse, plugin: Plugin, payload: Payload,
+                 batch: tuple[dict[RawTable, Rows], BatchMeta], result: RunResult) -> int:
+    """Land one streamed payload in its own transaction; malformed content found while
+    streaming rolls it back and quarantines it."""
+    try:
+        return wh.land_many([batch])
+    except MalformedPayload as exc:
+        label = payload.request.label
+        wh.quarantine(result.run_id, plugin.name, label, payload.url, payload.sha256, str(exc))
+        result.quarantined += 1
+        result.errors.append(f"{label}: quarantined: {exc}")
+        return 0
 
 
 def _final_status(result: RunResult, planned: int) -> str:

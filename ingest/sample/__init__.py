@@ -20,6 +20,7 @@ from ingest.sample import edgar as sample_edgar
 from ingest.sample import etfdb as sample_etfdb
 from ingest.sample import fred as sample_fred
 from ingest.sample import ishares as sample_ishares
+from ingest.sample import sec as sample_sec
 from ingest.sample import spdr as sample_spdr
 from ingest.sample.world import (
     DEFAULT_CREATION_UNIT,
@@ -112,6 +113,8 @@ def demo_runs(tickers: tuple[str, ...]) -> list[DemoRun]:
     others += [DemoRun("fred", p, at) for p, at in sample_fred.run_params()]
     others += [DemoRun("edgar_nport", p, FETCHED_AT)
                for p in sample_edgar.demo_runs(tickers, trading_days(DEMO_START, DEMO_END))]
+    others += [DemoRun(plugin, p, FETCHED_AT)
+               for plugin, p in sample_sec.demo_runs(tickers, trading_days(DEMO_START, DEMO_END))]
     return [DemoRun("yahoo", history, FETCHED_AT), *daily, *issuer_runs, *others]
 
 
@@ -179,6 +182,9 @@ def build_sample_archive(
     payloads += sample_fred.write_archive(archive, paths)
     edgar = sample_edgar.put_edgar_payloads(archive, paths, calendar)
     payloads += edgar["payload_count"]
+    ncen = sample_sec.put_ncen_payloads(archive, paths)
+    datasets = sample_sec.put_dataset_payloads(archive, paths, calendar)
+    payloads += ncen["payload_count"] + datasets["payload_count"]
 
     if bad:
         bodies_bad = bad_ticker_bodies(bad)
@@ -212,6 +218,9 @@ def build_sample_archive(
         "bad_tickers": [bad] if bad else [],
         "payload_count": payloads,
         "edgar_nport": edgar,
+        # N-CEN (creation-unit sizes, APs) and the quarterly N-PORT data sets (sample/sec.py)
+        "edgar_ncen": ncen,
+        "sec_nport_datasets": datasets,
         # the issuer plugins' files: which funds each issuer's files cover, counts, layouts
         "issuer_sources": {name: {k: v for k, v in section.items() if k != "defects"}
                            for name, section in issuers.items()},

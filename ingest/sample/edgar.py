@@ -1082,9 +1082,19 @@ def put_edgar_payloads(archive: Archive, paths: dict[str, FundPath],
             "amended": {"ticker": AMENDED[0], "period_end": AMENDED[1].isoformat()}}
 
 
-def render_filing(path: FundPath, filing: Filing,
-                  history: MonthlyHistory | None = None) -> tuple[bytes, dict[str, Any]]:
-    """The filing's XML and what it reports (for the manifest and tests)."""
+@dataclass(frozen=True)
+class FilingContents:
+    """What one filing reports: net assets (B.1.c), Part C, B.6 flows, B.5 returns - the
+    figures every rendering of it (XML, the SEC's data sets) carries."""
+
+    net_assets: float
+    holdings: list[Position]
+    flows: list[tuple[float, float]]
+    returns: list[float | None]
+
+
+def filing_contents(path: FundPath, filing: Filing,
+                    history: MonthlyHistory | None = None) -> FilingContents:
     k = max(i for i, d in enumerate(path.days) if d <= filing.period_end)
     net_assets = round(float(path.shares[k]) * float(path.nav[k]), 2)
     month = _month_index(filing.period_end)
@@ -1094,9 +1104,16 @@ def render_filing(path: FundPath, filing: Filing,
         held[top] = Position(held[top].security, held[top].balance * 2,
                              round(held[top].value_usd * 2, 2), held[top].units)
     history = history or monthly_history(path)
-    flows = history.flows_for(filing.period_end)
-    returns = history.returns_for(filing.period_end)
-    body = nport_xml(filing, path.spec, held, net_assets, flows, returns)
+    return FilingContents(net_assets, held, history.flows_for(filing.period_end),
+                          history.returns_for(filing.period_end))
+
+
+def render_filing(path: FundPath, filing: Filing,
+                  history: MonthlyHistory | None = None) -> tuple[bytes, dict[str, Any]]:
+    """The filing's XML and what it reports (for the manifest and tests)."""
+    contents = filing_contents(path, filing, history)
+    net_assets, held, flows = contents.net_assets, contents.holdings, contents.flows
+    body = nport_xml(filing, path.spec, held, net_assets, flows, contents.returns)
     summary = {
         "accession_number": filing.accession_number,
         "submission_type": filing.submission_type,

@@ -39,11 +39,12 @@ import pandas as pd
 from lxml import etree
 
 from ingest.core.plugin import MalformedPayload
+from ingest.plugins.edgar_nport.safe_xml import ITERPARSE_SAFETY, BodyReader, xml_start
+from ingest.plugins.edgar_nport.safe_xml import refuse_doctype as _refuse_doctype
 
 NS = "http://www.sec.gov/edgar/nport"
 # NPORT-NP is the non-public form of the same report (not on EDGAR, but a valid document).
 SUBMISSION_TYPES = frozenset({"NPORT-P", "NPORT-P/A", "NPORT-NP", "NPORT-NP/A"})
-PROLOG_SCAN_BYTES = 64 * 1024
 
 
 def _q(local: str) -> str:
@@ -264,55 +265,13 @@ def accession_from(text: str) -> str | None:
 # -- input hygiene -------------------------------------------------------------------------
 
 
-class _Reader:
-    """A file-like view of ``body`` from ``offset`` on, without copying the body."""
-
-    def __init__(self, body: bytes, offset: int) -> None:
-        self._view = memoryview(body)
-        self._pos = offset
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size is None or size < 0 else self._pos + size
-        chunk = self._view[self._pos:end].tobytes()
-        self._pos += len(chunk)
-        return chunk
-
-
-def _start_offset(body: bytes) -> int:
-    """Where the XML starts: after a UTF-8 byte-order mark and leading whitespace (real
-    filings may carry a blank line before ``<?xml``, which libxml2 rejects)."""
-    offset = 3 if body.startswith(b"\xef\xbb\xbf") else 0
-    while offset < len(body) and body[offset] in b" \t\r\n":
-        offset += 1
-    return offset
-
-
-def _refuse_doctype(body: bytes, offset: int) -> None:
-    """N-PORT has no DTD; a DOCTYPE (entity declarations, external DTDs) is refused."""
-    head = body[offset:offset + PROLOG_SCAN_BYTES]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise MalformedPayload(
-            "document type declaration found: N-PORT filings have none and entity "
-            "declarations are never expanded (possible entity-expansion or external-entity "
-            "attack)"
-        )
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 1 and head[1:2] == b"\x00"):
-        raise MalformedPayload("not UTF-8 XML: N-PORT filings are UTF-8")
-
-
 def _events(source: BinaryIO) -> Iterator[tuple[str, etree._Element]]:
     return etree.iterparse(
         source,
         events=("end",),
         tag=WATCHED,
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
         remove_blank_text=True,  # filings are pretty-printed: no whitespace-only nodes
-        collect_ids=False,
+        **ITERPARSE_SAFETY,
     )
 
 
@@ -334,10 +293,10 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
     for anything that is not a complete, well-formed N-PORT document."""
     if not body or not body.strip():
         raise MalformedPayload("empty document")
-    offset = _start_offset(body)
+    offset = xml_start(body)
     if body[offset:offset + 1] != b"<":
         raise MalformedPayload("not XML: the document does not start with '<'")
-    _refuse_doctype(body, offset)
+    _refuse_doctype(body, offset, "N-PORT")
 
     header: dict[str, Any] = {}
     general: dict[str, Any] = {}
@@ -348,7 +307,7 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
     rows: list[list[Any]] = []
     landed = 0
     seen_root = False
-    context = _events(_Reader(body, offset))
+    context = _events(BodyReader(body, offset))
     try:
         for _, element in context:
             if element.tag == HOLDING:

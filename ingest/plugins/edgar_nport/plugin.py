@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
@@ -163,17 +163,19 @@ def cik_key(cik: int | str) -> str:
 
 def browse_request(series_id: str) -> Request:
     """EDGAR's company browse feed for one series: every NPORT-P* filing, newest first."""
-    return _browse(series_id, f"{series_id} filings")
+    return browse_feed_request(series_id, f"{series_id} filings")
 
 
 def browse_cik_request(cik: int | str) -> Request:
     """The same feed for a registrant without series, asked by its (zero-padded) CIK."""
     padded = f"{int(cik):010d}"
-    return _browse(padded, f"CIK {padded} filings")
+    return browse_feed_request(padded, f"CIK {padded} filings")
 
 
-def _browse(key: str, label: str) -> Request:
-    return Request.get(BROWSE_URL, label, action="getcompany", CIK=key, type="NPORT-P",
+def browse_feed_request(key: str, label: str, form: str = "NPORT-P") -> Request:
+    """EDGAR's company-browse Atom feed of ``key``'s filings of ``form`` (and its
+    amendments), newest first; N-CEN discovery (edgar_ncen) asks the same feed."""
+    return Request.get(BROWSE_URL, label, action="getcompany", CIK=key, type=form,
                        dateb="", owner="include", start=0, count=100, output="atom")
 
 
@@ -304,11 +306,15 @@ def parse_company_tickers(body: bytes) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def parse_browse_atom(body: bytes, series_id: str) -> list[dict[str, Any]]:
-    """The NPORT-P and NPORT-P/A entries of the company-browse Atom feed asked for
-    ``series_id`` (a series id, or ``cik_key(cik)`` for a registrant asked by CIK; EDGAR
-    spells the accession element ``accession-nunber``; the correct spelling is accepted
-    too). A feed without entries (a CIK that files no N-PORT) is an empty list."""
+def parse_browse_atom(body: bytes, series_id: str, forms: frozenset[str] = NPORT_FORMS,
+                      document_url: Callable[[int, str], str] | None = None
+                      ) -> list[dict[str, Any]]:
+    """The NPORT-P and NPORT-P/A entries (or ``forms``) of the company-browse Atom feed
+    asked for ``series_id`` (a series id, or ``cik_key(cik)`` for a registrant asked by
+    CIK; EDGAR spells the accession element ``accession-nunber``; the correct spelling is
+    accepted too). A feed without entries (a CIK that files no N-PORT) is an empty list.
+    ``document_url(cik, accession)`` names each filing's document (default: N-PORT's
+    primary_doc.xml)."""
     try:
         root = etree.fromstring(
             body.lstrip(),
@@ -324,7 +330,7 @@ def parse_browse_atom(body: bytes, series_id: str) -> list[dict[str, Any]]:
         if content is None:
             continue
         form = (content.findtext(f"{ATOM}filing-type") or "").strip()
-        if form not in NPORT_FORMS:
+        if form not in forms:
             continue
         accession = (content.findtext(f"{ATOM}accession-nunber")
                      or content.findtext(f"{ATOM}accession-number") or "").strip()
@@ -343,7 +349,8 @@ def parse_browse_atom(body: bytes, series_id: str) -> list[dict[str, Any]]:
             "cik": f"{cik:010d}",
             "form_type": form,
             "filing_date": filing_date,
-            "primary_doc_url": filing_request(cik, accession).url,
+            "primary_doc_url": (document_url(cik, accession) if document_url
+                                else filing_request(cik, accession).url),
         })
     return out
 

@@ -27,6 +27,7 @@ final as (
         net_creation_units,
         creation_unit_size,
         creation_unit_size_assumed,
+        creation_unit_size_source,
         shares_outstanding_change,
         net_flow_usd as implied_flow_usd,
         nav,

@@ -42,6 +42,14 @@ days as (
 
 ),
 
+unit_sizes as (
+
+    -- the creation-unit size in force each day: N-CEN, else inferred, else the default
+    select ticker, valid_from, valid_to, creation_unit_size, creation_unit_size_source
+    from {{ ref('dim_etf_creation_units') }}
+
+),
+
 priced as (
 
     select
@@ -116,9 +124,16 @@ changes as (
             when prev_as_of_date is not null
                 then shares_outstanding_prev * prev_nav
         end as aum_start_usd,
-        cast({{ var('default_creation_unit_size') | int }} as bigint) as creation_unit_size,
-        true as creation_unit_size_assumed
+        coalesce(unit_sizes.creation_unit_size,
+                 cast({{ var('default_creation_unit_size') | int }} as bigint)) as creation_unit_size,
+        coalesce(unit_sizes.creation_unit_size_source, 'default') as creation_unit_size_source,
+        coalesce(unit_sizes.creation_unit_size_source, 'default') = 'default'
+            as creation_unit_size_assumed
     from with_previous
+    left join unit_sizes
+        on with_previous.ticker = unit_sizes.ticker
+        and (unit_sizes.valid_from is null or with_previous.as_of_date >= unit_sizes.valid_from)
+        and (unit_sizes.valid_to is null or with_previous.as_of_date < unit_sizes.valid_to)
 
 ),
 
@@ -176,6 +191,7 @@ final as (
         ----------  creation units (net only: gross creations and redemptions are not observed)
         creation_unit_size,
         creation_unit_size_assumed,
+        creation_unit_size_source,
         shares_outstanding_change / creation_unit_size as net_creation_units,
         case
             when shares_outstanding_change > 0 then shares_outstanding_change / creation_unit_size

@@ -1,16 +1,153 @@
 {#
-    One current filing per series and reporting period. An NPORT-P/A supersedes the
-    original for the same series and period (an amendment restates every item); among
-    several amendments the latest filed wins, then the highest accession number. The
-    filing date is not in primary_doc.xml: it comes from EDGAR's filing list (null for
-    a local file EDGAR has not listed).
+    One current filing per series and reporting period, from both routes N-PORT lands by:
+    the filings' own primary_doc.xml (edgar_nport) and the SEC's quarterly data sets
+    (sec_nport_datasets: SUBMISSION x REGISTRANT x FUND_REPORTED_INFO). A filing landed
+    both ways is taken from its XML (data_source 'xml'; the data sets add its filing date
+    when EDGAR's filing list is not landed); one landed only through a data set is
+    data_source 'dataset'. An NPORT-P/A supersedes the original for the same series and
+    period (an amendment restates every item); among several amendments the latest filed
+    wins, then the highest accession number. The filing date is not in primary_doc.xml:
+    it comes from EDGAR's filing list, else the data set's SUBMISSION (null for a local
+    file neither lists).
 #}
 
 with
 
-source as (
+xml_filings as (
 
     select * from {{ source('edgar', 'nport_filings') }}
+
+),
+
+dataset_submissions as (
+
+    select * from {{ ref('stg_sec__nport_ds_submissions') }}
+
+),
+
+dataset_registrants as (
+
+    select * from {{ ref('stg_sec__nport_ds_registrants') }}
+
+),
+
+dataset_funds as (
+
+    select * from {{ ref('stg_sec__nport_ds_fund_info') }}
+
+),
+
+dataset_classes as (
+
+    select
+        accession_number,
+        {{ dbt.listagg('class_id', "','", 'order by class_id') }} as class_ids
+    from {{ ref('stg_sec__nport_ds_monthly_returns') }}
+    where class_id is not null
+    group by accession_number
+
+),
+
+dataset_holding_counts as (
+
+    select accession_number, count(*) as holdings_count
+    from {{ ref('stg_sec__nport_ds_holdings') }}
+    group by accession_number
+
+),
+
+dataset_filings as (
+
+    -- the data sets hold only public filings (NPORT-P, NPORT-P/A; NT notices have no Part B)
+    select
+        dataset_submissions.accession_number,
+        dataset_registrants.cik,
+        dataset_registrants.registrant_name,
+        dataset_funds.series_id,
+        dataset_funds.series_name,
+        dataset_funds.series_lei,
+        dataset_classes.class_ids,
+        dataset_submissions.submission_type,
+        dataset_submissions.is_amendment,
+        false as is_test_filing,
+        dataset_submissions.period_end,
+        dataset_submissions.fiscal_year_end,
+        dataset_submissions.is_final_filing,
+        dataset_funds.total_assets_usd,
+        dataset_funds.total_liabilities_usd,
+        dataset_funds.net_assets_usd,
+        cast(dataset_holding_counts.holdings_count as integer) as holdings_count,
+        dataset_submissions.filing_date,
+        'dataset' as data_source,
+        dataset_submissions.source_url as _source_url,
+        dataset_submissions.loaded_at as _loaded_at
+    from dataset_submissions
+    inner join dataset_funds
+        on dataset_submissions.accession_number = dataset_funds.accession_number
+    left join dataset_registrants
+        on dataset_submissions.accession_number = dataset_registrants.accession_number
+    left join dataset_classes
+        on dataset_submissions.accession_number = dataset_classes.accession_number
+    left join dataset_holding_counts
+        on dataset_submissions.accession_number = dataset_holding_counts.accession_number
+    where dataset_submissions.submission_type in ('NPORT-P', 'NPORT-P/A')
+
+),
+
+source as (
+
+    select
+        xml_filings.accession_number,
+        xml_filings.cik,
+        xml_filings.registrant_name,
+        xml_filings.series_id,
+        xml_filings.series_name,
+        xml_filings.series_lei,
+        xml_filings.class_ids,
+        xml_filings.submission_type,
+        xml_filings.is_amendment,
+        xml_filings.is_test_filing,
+        xml_filings.period_end,
+        xml_filings.fiscal_year_end,
+        xml_filings.is_final_filing,
+        xml_filings.total_assets_usd,
+        xml_filings.total_liabilities_usd,
+        xml_filings.net_assets_usd,
+        xml_filings.holdings_count,
+        dataset_submissions.filing_date as dataset_filing_date,
+        'xml' as data_source,
+        xml_filings._source_url,
+        xml_filings._loaded_at
+    from xml_filings
+    left join dataset_submissions
+        on xml_filings.accession_number = dataset_submissions.accession_number
+
+    union all
+
+    select
+        accession_number,
+        cik,
+        registrant_name,
+        series_id,
+        series_name,
+        series_lei,
+        class_ids,
+        submission_type,
+        is_amendment,
+        is_test_filing,
+        period_end,
+        fiscal_year_end,
+        is_final_filing,
+        total_assets_usd,
+        total_liabilities_usd,
+        net_assets_usd,
+        holdings_count,
+        filing_date as dataset_filing_date,
+        data_source,
+        _source_url,
+        _loaded_at
+    from dataset_filings
+    where accession_number not in (select accession_number from xml_filings)
 
 ),
 
@@ -54,7 +191,7 @@ renamed as (
         ----------  dates
         source.period_end,
         source.fiscal_year_end,
-        filing_list.filing_date,
+        coalesce(filing_list.filing_date, source.dataset_filing_date) as filing_date,
 
         ----------  numerics
         source.total_assets_usd,
@@ -63,6 +200,7 @@ renamed as (
         source.holdings_count,
 
         ----------  landing
+        source.data_source,
         source._source_url as source_url,
         source._loaded_at as loaded_at
 
@@ -108,6 +246,7 @@ current_filings as (
         net_assets_usd,
         holdings_count,
         versions_filed,
+        data_source,
         source_url,
         loaded_at
     from versions

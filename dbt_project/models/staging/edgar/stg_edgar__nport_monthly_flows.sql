@@ -1,8 +1,81 @@
+{#
+    Item B.6 per filing and month, from both routes N-PORT lands by: the XML's mon1Flow ..
+    mon3Flow and the data sets' SALES/REINVESTMENT/REDEMPTION_FLOW_MON1..3 (a filing landed
+    both ways is read from its XML). Month 1 is the first month of the three-month period,
+    month 3 the month of the report date (repPdDate / REPORT_DATE): the calendar month of
+    month k is the report date's month minus (3 - k), as the XML parser attributes it.
+#}
+
 with
+
+xml_flows as (
+
+    select * from {{ source('edgar', 'nport_monthly_flows') }}
+
+),
+
+xml_accessions as (
+
+    select accession_number from {{ source('edgar', 'nport_filings') }}
+
+),
+
+dataset_funds as (
+
+    select * from {{ ref('stg_sec__nport_ds_fund_info') }}
+
+),
+
+dataset_submissions as (
+
+    select * from {{ ref('stg_sec__nport_ds_submissions') }}
+
+),
+
+dataset_months as (
+
+    {%- for k in [1, 2, 3] %}
+    select
+        dataset_funds.accession_number,
+        {{ k }} as month_number,
+        cast({{ dbt.dateadd('month', k - 3, dbt.date_trunc('month', 'dataset_submissions.period_end')) }} as date) as flow_month,
+        dataset_funds.sales_mon{{ k }}_usd as sales_usd,
+        dataset_funds.reinvestments_mon{{ k }}_usd as reinvestments_usd,
+        dataset_funds.redemptions_mon{{ k }}_usd as redemptions_usd,
+        dataset_funds.loaded_at as _loaded_at
+    from dataset_funds
+    inner join dataset_submissions
+        on dataset_funds.accession_number = dataset_submissions.accession_number
+    where dataset_funds.accession_number not in (select accession_number from xml_accessions)
+        and dataset_submissions.period_end is not null
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
 
 source as (
 
-    select * from {{ source('edgar', 'nport_monthly_flows') }}
+    select
+        accession_number,
+        cast(month_number as integer) as month_number,
+        flow_month,
+        sales_usd,
+        reinvestments_usd,
+        redemptions_usd,
+        _loaded_at
+    from xml_flows
+
+    union all
+
+    select
+        accession_number,
+        cast(month_number as integer) as month_number,
+        flow_month,
+        sales_usd,
+        reinvestments_usd,
+        redemptions_usd,
+        _loaded_at
+    from dataset_months
 
 ),
 

@@ -1,8 +1,76 @@
+{#
+    Item B.5.a per filing, share class and month, from both routes N-PORT lands by (the
+    XML's rtn1..rtn3, the data sets' MONTHLY_TOTAL_RETURN1..3; a filing landed both ways is
+    read from its XML), months attributed as for flows (month 3 = the report date's).
+#}
+
 with
+
+xml_returns as (
+
+    select * from {{ source('edgar', 'nport_monthly_returns') }}
+
+),
+
+xml_accessions as (
+
+    select accession_number from {{ source('edgar', 'nport_filings') }}
+
+),
+
+dataset_returns as (
+
+    select * from {{ ref('stg_sec__nport_ds_monthly_returns') }}
+
+),
+
+dataset_submissions as (
+
+    select * from {{ ref('stg_sec__nport_ds_submissions') }}
+
+),
+
+dataset_months as (
+
+    {%- for k in [1, 2, 3] %}
+    select
+        dataset_returns.accession_number,
+        coalesce(dataset_returns.class_id, '') as class_id,
+        {{ k }} as month_number,
+        cast({{ dbt.dateadd('month', k - 3, dbt.date_trunc('month', 'dataset_submissions.period_end')) }} as date) as return_month,
+        dataset_returns.total_return_mon{{ k }}_pct as total_return_pct,
+        dataset_returns.loaded_at as _loaded_at
+    from dataset_returns
+    inner join dataset_submissions
+        on dataset_returns.accession_number = dataset_submissions.accession_number
+    where dataset_returns.accession_number not in (select accession_number from xml_accessions)
+        and dataset_submissions.period_end is not null
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
 
 source as (
 
-    select * from {{ source('edgar', 'nport_monthly_returns') }}
+    select
+        accession_number,
+        class_id,
+        cast(month_number as integer) as month_number,
+        return_month,
+        total_return_pct,
+        _loaded_at
+    from xml_returns
+
+    union all
+
+    select
+        accession_number,
+        class_id,
+        cast(month_number as integer) as month_number,
+        return_month,
+        total_return_pct,
+        _loaded_at
+    from dataset_months
 
 ),
 
