@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ingest.core.config import PROJECT_ROOT
 
 PROFILES_DIR = PROJECT_ROOT / "profiles"
+# dbt's fixed cost is parsing the project (about 300 nodes): 10-20 s from scratch, every
+# time the warehouse path or the target folder changes (partial parsing keys on both).
+# One process (the test suite, a demo then a daily) parses once per project version,
+# --vars and catalog name, and hands the parsed manifest to every later invocation.
+PARSE_FREE_COMMANDS = frozenset({"parse", "deps", "clean", "debug", "init", "source"})
+_parsed_manifests: dict[tuple[str, ...], Any] = {}
 # `dbt build` of the data: models, snapshots, seeds and data tests. dbt unit tests check
 # the SQL against hand-computed rows, not the data, so the test suite runs them and the
 # scheduled run and the demo skip them (about a third of a small build's dbt time).
@@ -52,7 +60,8 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
     base = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROFILES_DIR)]
     flags = ["--quiet"] if quiet else []
     try:
-        result = dbtRunner().invoke([*flags, *args, *base])
+        manifest = _parsed_manifest(args, duckdb_path, [*flags, *base])
+        result = dbtRunner(manifest=manifest).invoke([*flags, *args, *base])
     finally:
         _release_warehouse()
     outcome = DbtOutcome(success=bool(result.success))
@@ -64,6 +73,42 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
     if result.exception is not None:
         outcome.failures.append(str(result.exception))
     return outcome
+
+
+def _parsed_manifest(args: list[str], duckdb_path: Path, base: list[str]) -> Any:
+    """The project parsed once per process for these ``--vars`` and this catalog (the
+    warehouse file's name), or None for commands that do not need one. A changed file
+    under the project (its size or mtime) parses it again."""
+    command = next((a for a in args if not a.startswith("-")), "")
+    if command in PARSE_FREE_COMMANDS or not command:
+        return None
+    from dbt.cli.main import dbtRunner
+
+    key = (Path(duckdb_path).stem, _option(args, "--vars"), _option(args, "--target"),
+           _project_fingerprint())
+    if key not in _parsed_manifests:
+        parsed = dbtRunner().invoke(["parse", *base, *_parse_options(args)])
+        if not parsed.success or parsed.result is None:
+            return None  # the command itself will parse and report the error
+        _parsed_manifests.clear()  # one project version at a time
+        _parsed_manifests[key] = parsed.result
+    return _parsed_manifests[key]
+
+
+def _option(args: list[str], name: str) -> str:
+    return next((args[i + 1] for i, a in enumerate(args[:-1]) if a == name), "")
+
+
+def _parse_options(args: list[str]) -> list[str]:
+    return [token for name in ("--vars", "--target") if _option(args, name)
+            for token in (name, _option(args, name))]
+
+
+def _project_fingerprint() -> str:
+    files = [PROJECT_ROOT / "dbt_project.yml", PROFILES_DIR / "profiles.yml",
+             *sorted(p for p in (PROJECT_ROOT / "dbt_project").rglob("*") if p.is_file())]
+    stamps = "|".join(f"{p}:{s.st_size}:{s.st_mtime_ns}" for p in files for s in (p.stat(),))
+    return hashlib.sha256(stamps.encode()).hexdigest()
 
 
 def _release_warehouse() -> None:
