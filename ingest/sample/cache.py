@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from ingest.core.config import PROJECT_ROOT
 from ingest.sample import _prepare_out, build_sample_archive
 from ingest.sample.world import GENERATOR_VERSION, MANIFEST
 
+UNUSED_S = 7 * 24 * 3600
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # what the archive's bytes depend on
 INPUTS = (
@@ -59,19 +61,20 @@ def sample_archive(out: Path) -> dict[str, Any]:
     returns its manifest."""
     if os.environ.get("ETFFLOW_SAMPLE_CACHE", "on").lower() in {"off", "0", "false", "no"}:
         return build_sample_archive(out)
+    _prepare_out(out)  # refuses a folder that holds something else
     root = cache_root() / "sample-archive"
     cached = root / inputs_digest()
     if not (cached / MANIFEST).exists():
         _render_into(root, cached)
-    _prepare_out(out)  # refuses a folder that holds something else
+    os.utime(cached)  # last used: versions unused for a week are removed
     shutil.copytree(cached, out, copy_function=_link_or_copy, dirs_exist_ok=True)
     return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
 
 
 def _render_into(root: Path, cached: Path) -> None:
     """Render into a folder of this process, then rename it into place (another process
-    rendering the same version at the same time loses the rename, harmlessly); older
-    versions are removed."""
+    rendering the same version at the same time loses the rename, harmlessly); versions
+    nobody used for a week are removed (another checkout may still use a newer one)."""
     building = root / f".building-{os.getpid()}"
     shutil.rmtree(building, ignore_errors=True)
     build_sample_archive(building)
@@ -80,7 +83,7 @@ def _render_into(root: Path, cached: Path) -> None:
     except OSError:  # the other process won
         shutil.rmtree(building, ignore_errors=True)
     for old in root.iterdir():
-        if old.name != cached.name and not old.name.startswith(".building-"):
+        if old.name != cached.name and time.time() - old.stat().st_mtime > UNUSED_S:
             shutil.rmtree(old, ignore_errors=True)
 
 
