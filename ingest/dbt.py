@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,25 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
     if result.exception is not None:
         outcome.failures.append(str(result.exception))
     return outcome
+
+
+def daily_build_args(duckdb_path: Path, changed_tables: Iterable[str]) -> list[str]:
+    """The daily ``dbt build``: DATA_BUILD limited to what a new day can change, i.e.
+    every model, snapshot and data test downstream of the dbt sources over
+    ``changed_tables`` (the raw tables the daily plugins and the run log write), read from
+    the parsed project graph. The N-PORT, etfdb and FRED models, which no daily ingest
+    feeds, are left as they are; `etfflow build` rebuilds everything."""
+    base = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROFILES_DIR)]
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ["ETFFLOW_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
+    manifest = _parsed_manifest(DATA_BUILD, duckdb_path, ["--quiet", *base])
+    if manifest is None:  # the project does not parse: the build itself will say why
+        return list(DATA_BUILD)
+    changed = set(changed_tables)
+    selectors = sorted(f"source:{source.source_name}.{source.name}+"
+                       for source in manifest.sources.values()
+                       if source.schema == "raw" and source.identifier in changed)
+    return [*DATA_BUILD, "--select", *selectors] if selectors else list(DATA_BUILD)
 
 
 def _parsed_manifest(args: list[str], duckdb_path: Path, base: list[str]) -> Any:
