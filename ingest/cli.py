@@ -20,11 +20,11 @@ from rich.table import Table
 from ingest import reports, seed_reports
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
-from ingest.core.landing import Warehouse
+from ingest.core.landing import RUN_LOG_TABLES, Warehouse
 from ingest.core.lock import warehouse_lock
 from ingest.core.plugin import PlanParams, Plugin, discover_plugins, load_plugin
 from ingest.core.runner import RunResult, run_plugin
-from ingest.dbt import DATA_BUILD, generate_docs, run_dbt
+from ingest.dbt import daily_build_args, generate_docs, run_dbt
 from ingest.serving import SERVING_FILE, publish
 from ingest.universe import issuer_seed_tickers, seed_tickers, universe
 
@@ -146,8 +146,15 @@ def _report_run(result: RunResult) -> None:
 
 
 def _build(settings: Settings, args: list[str], *, daily: bool = False) -> None:
-    """`dbt build`; the daily one skips dbt unit tests and tests only the rebuilt days."""
-    outcome = run_dbt([*(DATA_BUILD if daily else ["build"]), *args], settings.duckdb_path,
+    """`dbt build`; the daily one builds only what the daily sources feed, skips dbt unit
+    tests and tests only the rebuilt days."""
+    if daily:
+        changed = [t.name for name in DAILY_PLUGINS for t in load_plugin(name).tables]
+        changed += [t.name for t in RUN_LOG_TABLES]
+        command = daily_build_args(settings.duckdb_path, changed)
+    else:
+        command = ["build"]
+    outcome = run_dbt([*command, *args], settings.duckdb_path,
                       test_scope="recent" if daily else "all")
     if not outcome.success:
         raise EtfflowError("dbt build failed: " + ("; ".join(outcome.failures[:5]) or "see above"))

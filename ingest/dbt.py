@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ingest.core.config import PROJECT_ROOT
 
 PROFILES_DIR = PROJECT_ROOT / "profiles"
+# dbt's fixed cost is parsing the project (about 300 nodes): 10-20 s from scratch, every
+# time the warehouse path or the target folder changes (partial parsing keys on both).
+# One process (the test suite, a demo then a daily) parses once per project version,
+# --vars and catalog name, and hands the parsed manifest to every later invocation.
+PARSE_FREE_COMMANDS = frozenset({"parse", "deps", "clean", "debug", "init", "source"})
+_parsed_manifests: dict[tuple[str, ...], Any] = {}
 # `dbt build` of the data: models, snapshots, seeds and data tests. dbt unit tests check
 # the SQL against hand-computed rows, not the data, so the test suite runs them and the
 # scheduled run and the demo skip them (about a third of a small build's dbt time).
@@ -52,7 +61,8 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
     base = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROFILES_DIR)]
     flags = ["--quiet"] if quiet else []
     try:
-        result = dbtRunner().invoke([*flags, *args, *base])
+        manifest = _parsed_manifest(args, duckdb_path, [*flags, *base])
+        result = dbtRunner(manifest=manifest).invoke([*flags, *args, *base])
     finally:
         _release_warehouse()
     outcome = DbtOutcome(success=bool(result.success))
@@ -64,6 +74,61 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
     if result.exception is not None:
         outcome.failures.append(str(result.exception))
     return outcome
+
+
+def daily_build_args(duckdb_path: Path, changed_tables: Iterable[str]) -> list[str]:
+    """The daily ``dbt build``: DATA_BUILD limited to what a new day can change, i.e.
+    every model, snapshot and data test downstream of the dbt sources over
+    ``changed_tables`` (the raw tables the daily plugins and the run log write), read from
+    the parsed project graph. The N-PORT, etfdb and FRED models, which no daily ingest
+    feeds, are left as they are; `etfflow build` rebuilds everything."""
+    base = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROFILES_DIR)]
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ["ETFFLOW_DUCKDB_PATH"] = str(Path(duckdb_path).resolve())
+    manifest = _parsed_manifest(DATA_BUILD, duckdb_path, ["--quiet", *base])
+    if manifest is None:  # the project does not parse: the build itself will say why
+        return list(DATA_BUILD)
+    changed = set(changed_tables)
+    selectors = sorted(f"source:{source.source_name}.{source.name}+"
+                       for source in manifest.sources.values()
+                       if source.schema == "raw" and source.identifier in changed)
+    return [*DATA_BUILD, "--select", *selectors] if selectors else list(DATA_BUILD)
+
+
+def _parsed_manifest(args: list[str], duckdb_path: Path, base: list[str]) -> Any:
+    """The project parsed once per process for these ``--vars`` and this catalog (the
+    warehouse file's name), or None for commands that do not need one. A changed file
+    under the project (its size or mtime) parses it again."""
+    command = next((a for a in args if not a.startswith("-")), "")
+    if command in PARSE_FREE_COMMANDS or not command:
+        return None
+    from dbt.cli.main import dbtRunner
+
+    key = (Path(duckdb_path).stem, _option(args, "--vars"), _option(args, "--target"),
+           _project_fingerprint())
+    if key not in _parsed_manifests:
+        parsed = dbtRunner().invoke(["parse", *base, *_parse_options(args)])
+        if not parsed.success or parsed.result is None:
+            return None  # the command itself will parse and report the error
+        _parsed_manifests.clear()  # one project version at a time
+        _parsed_manifests[key] = parsed.result
+    return _parsed_manifests[key]
+
+
+def _option(args: list[str], name: str) -> str:
+    return next((args[i + 1] for i, a in enumerate(args[:-1]) if a == name), "")
+
+
+def _parse_options(args: list[str]) -> list[str]:
+    return [token for name in ("--vars", "--target") if _option(args, name)
+            for token in (name, _option(args, name))]
+
+
+def _project_fingerprint() -> str:
+    files = [PROJECT_ROOT / "dbt_project.yml", PROFILES_DIR / "profiles.yml",
+             *sorted(p for p in (PROJECT_ROOT / "dbt_project").rglob("*") if p.is_file())]
+    stamps = "|".join(f"{p}:{s.st_size}:{s.st_mtime_ns}" for p in files for s in (p.stat(),))
+    return hashlib.sha256(stamps.encode()).hexdigest()
 
 
 def _release_warehouse() -> None:

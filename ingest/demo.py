@@ -22,7 +22,8 @@ from ingest.core.plugin import load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import DATA_BUILD, run_dbt
 from ingest.report_html import write_report
-from ingest.sample import build_sample_archive, demo_runs
+from ingest.sample import demo_runs
+from ingest.sample.cache import sample_archive
 from ingest.serving import PublishResult, publish
 from ingest.universe import seed_tickers
 
@@ -53,22 +54,24 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
         elif stale.exists():
             stale.unlink()
     with console.status("generating the sample archive…"):
-        build_sample_archive(archive_dir)
+        sample_archive(archive_dir)
     # A replay fetches instantly, so it lands in large batches (live runs keep the default):
     # the iShares backfill alone is ~9,700 small payloads.
     settings = Settings(duckdb_path=duckdb_path, archive_dir=archive_dir, offline=True,
                         land_batch_payloads=500)
-    with Warehouse(duckdb_path) as wh:  # reports on this warehouse carry the label
+    result = DemoResult(duckdb_path, 0.0)
+    with Warehouse(duckdb_path) as wh:  # one connection for every replayed run
+        # reports on this warehouse carry the label
         wh.con.execute(f"create or replace table {reports.SAMPLE_MARKER} as select ? as label",
                        [SAMPLE_LABEL])
-    result = DemoResult(duckdb_path, 0.0)
-    for run in track(demo_runs(seed_tickers()), description="replaying ingest runs",
-                     console=console, transient=True):
-        replay = settings.with_overrides(replay_as_of=run.as_of)
-        outcome = run_plugin(load_plugin(run.plugin), run.params, replay)
-        if outcome.status == "failed" or len(outcome.errors) != run.expected_errors:
-            raise EtfflowError(f"demo ingest {outcome.status}: {'; '.join(outcome.errors[:3])}")
-        result.runs.append(outcome)
+        for run in track(demo_runs(seed_tickers()), description="replaying ingest runs",
+                         console=console, transient=True):
+            replay = settings.with_overrides(replay_as_of=run.as_of)
+            outcome = run_plugin(load_plugin(run.plugin), run.params, replay, warehouse=wh)
+            if outcome.status == "failed" or len(outcome.errors) != run.expected_errors:
+                raise EtfflowError(
+                    f"demo ingest {outcome.status}: {'; '.join(outcome.errors[:3])}")
+            result.runs.append(outcome)
     with console.status("dbt build…"):
         built = run_dbt(DATA_BUILD, duckdb_path, quiet=True)
     if not built.success:

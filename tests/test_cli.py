@@ -161,8 +161,12 @@ def test_daily_builds_incrementally_with_recent_tests_only_after_a_clean_ingest(
         return PublishResult(serving_dir / "warehouse.duckdb", serving_dir / "parquet",
                              serving_dir / "parquet" / "manifest.json", "build")
 
+    def fake_daily_build_args(duckdb_path, changed_tables):
+        return [*DATA_BUILD, "--select", *sorted(changed_tables)]
+
     monkeypatch.setattr(cli, "run_plugin", fake_run_plugin)
     monkeypatch.setattr(cli, "run_dbt", fake_run_dbt)
+    monkeypatch.setattr(cli, "daily_build_args", fake_daily_build_args)
     monkeypatch.setattr(cli, "publish", fake_publish)
     result = invoke(tmp_path, tmp_path / "archive", "daily", "--lookback-days", "3")
     today = dt.date.today()
@@ -170,7 +174,12 @@ def test_daily_builds_incrementally_with_recent_tests_only_after_a_clean_ingest(
                         for name in cli.DAILY_PLUGINS]
     if status == "success":
         assert result.exit_code == 0, result.output
-        assert built == [(DATA_BUILD, {"test_scope": "recent"})]
+        ((args, kwargs),) = built
+        assert kwargs == {"test_scope": "recent"} and args[:len(DATA_BUILD)] == DATA_BUILD
+        # the build is limited to what the daily sources (and the run log) feed
+        changed = set(args[len(DATA_BUILD) + 1:])
+        assert {"yahoo_prices", "issuer_fund_days", "ingest_runs"} <= changed
+        assert not changed & {"nport_holdings", "etfdb_fund_pages", "fred_observations"}
         assert published == [(tmp_path / "warehouse.duckdb", tmp_path / "serving")]
     else:
         assert result.exit_code == 1
@@ -223,6 +232,7 @@ def test_daily_builds_when_only_an_issuer_run_failed_then_says_so(
 
     monkeypatch.setattr(cli, "run_plugin", fake_run_plugin)
     monkeypatch.setattr(cli, "run_dbt", lambda *a, **k: built.append(a) or DbtOutcome(True))
+    monkeypatch.setattr(cli, "daily_build_args", lambda path, tables: ["build"])
     monkeypatch.setattr(cli, "_publish", lambda settings: None)
     result = invoke(tmp_path, tmp_path / "archive", "daily", "--tickers", "SPY,QQQ")
     assert result.exit_code == 0, result.output  # no iShares fund asked for: no ishares run

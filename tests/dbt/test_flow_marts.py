@@ -1,14 +1,14 @@
 """The flow marts against the demo's simulated truth.
 
-One demo build per module (``ingest.demo.run_demo`` into a temporary directory, dbt
-target and logs there too); the simulated world (``ingest.sample.world``) is re-run for
-the funds under test, so every expectation comes from the simulation, not from the
-marts. Checks: flows are whole creation units x NAV on the simulated days; the T/T-1
-share convention; splits are not flows; first days are null; the manifest's injected
-episodes (institutional events, premium/discount episodes, a sector rotation) are found
-by the smart-money, basket-arbitrage and sector marts; the AUM decomposition ties out
-across grains; the N-PORT reconciliation publishes its accuracy; and an incremental run
-rebuilds exactly what a full build built.
+On the session's demo build (``demo_build`` in tests/conftest.py; models are rebuilt on
+copies of its warehouse, dbt target and logs in temporary folders). The simulated world
+(``ingest.sample.world``) is re-run for the funds under test, so every expectation comes
+from the simulation, not from the marts. Checks: flows are whole creation units x NAV on
+the simulated days; the T/T-1 share convention; splits are not flows; first days are
+null; the manifest's injected episodes (institutional events, premium/discount episodes,
+a sector rotation) are found by the smart-money, basket-arbitrage and sector marts; the
+AUM decomposition ties out across grains; the N-PORT reconciliation publishes its
+accuracy; and an incremental run rebuilds exactly what a full build built.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,9 +26,6 @@ import pytest
 
 pytest.importorskip("dbt.cli.main")
 
-from rich.console import Console  # noqa: E402
-
-from ingest.demo import run_demo  # noqa: E402
 from ingest.sample import world  # noqa: E402
 
 # incremental models: (relation, date column, key columns)
@@ -54,15 +50,11 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    tmp = tmp_path_factory.mktemp("flow_marts")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DBT_TARGET_PATH", str(tmp / "target"))
-        mp.setenv("DBT_LOG_PATH", str(tmp / "logs"))
-        mp.setenv("ETFFLOW_DUCKDB_PATH", str(tmp / "demo" / "warehouse.duckdb"))
-        result = run_demo(tmp / "demo", Console(quiet=True))
-    manifest = json.loads((tmp / "demo" / "archive" / world.MANIFEST).read_text())
-    yield Demo(result.duckdb_path, manifest, tmp)
+def demo(demo_build, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The session's demo build (tests/conftest.py); tests that rebuild models do it on
+    copies under ``tmp``."""
+    return Demo(demo_build.duckdb_path, demo_build.manifest,
+                tmp_path_factory.mktemp("flow_marts"))
 
 
 def query(demo: Demo, sql: str, params: list[Any] | None = None) -> list[tuple]:
