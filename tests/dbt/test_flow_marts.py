@@ -156,8 +156,9 @@ def test_flows_are_simulated_units_times_nav(demo: Demo, ticker: str) -> None:
             continue
         units = int(path.units[k])
         assert row["shares_outstanding_change"] == units * cu, row
-        assert row["net_creation_units"] == pytest.approx(units * cu / 50_000)
-        assert row["creation_unit_size_assumed"] is True
+        # every fund under test has its unit size from N-CEN or inferred, never assumed
+        assert (row["creation_unit_size"], row["creation_unit_size_assumed"]) == (cu, False)
+        assert row["net_creation_units"] == pytest.approx(units)
         assert row["net_flow_usd"] == pytest.approx(units * cu * row["nav"], abs=0.01)
         if row["nav_source"] == "issuer":  # the issuer's NAV is the simulated one
             sim_flow = units * cu * float(path.nav[k])
