@@ -122,8 +122,11 @@ class Warehouse:
     def __init__(self, path: Path | str) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path), config={
-            "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT})
+        self.con = duckdb.connect(str(path))
+        # a setting, not connect() config: another connection of this process to the file
+        # (dbt, a report, the serving copy) would be refused for a different configuration
+        self.con.execute("set memory_limit = ?",
+                         [os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT])
         self.con.execute(f"create schema if not exists {SCHEMA}")
         self.ensure_tables(RUN_LOG_TABLES)
         self._add_missing_columns(RUN_LOG_TABLES)  # run logs written by older versions
