@@ -207,7 +207,8 @@ def plugins() -> None:
 @click.option("--file", "files", multiple=True, type=click.Path(path_type=Path),
               help="Land downloaded files through the plugin's parser, a directory meaning "
                    "its files (repeatable): nport N-PORT XML, ishares holdings CSV (named "
-                   "…TICKER_holdings….csv, or -o ticker=TICKER), spdr xlsx workbooks.")
+                   "…TICKER_holdings….csv, or -o ticker=TICKER), spdr xlsx workbooks, ncen "
+                   "N-CEN .txt/.xml, sec_nport_datasets quarter .zip files.")
 @WAIT
 @click.pass_obj
 def ingest(settings: Settings, plugin_name: str, tickers: str | None, start, end,

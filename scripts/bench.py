@@ -4,6 +4,8 @@
     python scripts/bench.py --flows --etfs 400 --years 2       # a quick smoke run
     python scripts/bench.py --nport [--nport-holdings 100000]  # N-PORT parse vs naive
     python scripts/bench.py --quality [--quality-dir DIR]      # share-count checks on the demo
+    python scripts/bench.py --nport-datasets [--datasets-series 12000 --datasets-holdings 3000000
+                            --datasets-memory-mb 512]          # a quarter's N-PORT data set
 
 Each section prints its figures and the targets they are held to; ``--json PATH`` also
 writes them to a file. Timings are wall-clock on this machine: run on an otherwise idle
@@ -431,6 +433,153 @@ def bench_nport(holdings: int, repeat: int) -> dict[str, float]:
     return figures
 
 
+# -- nport-datasets: landing a quarter of the SEC's N-PORT data sets ------------------------
+
+DATASETS_WORKER = r'''
+import json, sys, time
+from pathlib import Path
+zip_path, db, archive = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+from ingest.core.config import Settings
+from ingest.core.plugin import PlanParams
+from ingest.core.runner import run_plugin
+from ingest.plugins.sec_nport_datasets import SecNportDatasetsPlugin
+plugin = SecNportDatasetsPlugin()
+params = PlanParams(extra={"holdings": "true"})
+requests = plugin.local_requests([zip_path], params)
+started = time.perf_counter()
+result = run_plugin(plugin, params, Settings(duckdb_path=db, archive_dir=archive),
+                    requests=requests)
+seconds = time.perf_counter() - started
+status = open("/proc/self/status").read()  # VmHWM: this process's peak resident memory
+peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+print(json.dumps({"seconds": seconds, "status": result.status, "rows": result.rows_landed,
+                  "errors": result.errors[:3], "peak_mb": peak_mb}))
+'''
+
+
+def _datasets_quarter(path: Path, series: int, holdings: int) -> tuple[int, int]:
+    """A synthetic quarter zip in the SEC's layout: ``series`` filings (SUBMISSION,
+    REGISTRANT, FUND_REPORTED_INFO, MONTHLY_TOTAL_RETURN) and ``holdings`` investments
+    (FUND_REPORTED_HOLDING and IDENTIFIERS) spread over them, written member by member
+    in blocks (never whole in memory). Returns (zip bytes, TSV bytes)."""
+    import zipfile
+
+    from ingest.sample import sec
+
+    folder = "2025q1_nport"
+    tsv_bytes = 0
+
+    def accession(i: int) -> str:
+        return f"{9_990_001 + i // 900_000:010d}-25-{i % 900_000:06d}"
+
+    def write(zf: zipfile.ZipFile, name: str, columns: tuple[str, ...], rows) -> None:
+        nonlocal tsv_bytes
+        with zf.open(f"{folder}/{name}.tsv", "w", force_zip64=True) as fh:
+            block = ["\t".join(columns)]
+            for row in rows:
+                block.append(row)
+                if len(block) >= 20_000:
+                    data = ("\n".join(block) + "\n").encode()
+                    tsv_bytes += len(data)
+                    fh.write(data)
+                    block = []
+            data = ("\n".join(block) + "\n").encode() if block else b""
+            tsv_bytes += len(data)
+            fh.write(data)
+
+    per_filing = max(holdings // series, 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        write(zf, "SUBMISSION", sec.SUBMISSION_COLUMNS, (
+            f"{accession(i)}\t{27 + i % 3:02d}-MAY-2025\t811-{i:05d}\t"
+            f"{'NPORT-P/A' if i % 50 == 0 else 'NPORT-P'}\t31-DEC-2025\t31-MAR-2025\tN"
+            for i in range(series)))
+        write(zf, "REGISTRANT", sec.REGISTRANT_COLUMNS, (
+            f"{accession(i)}\t{1_000_000 + i // 20}\tBench Trust {i // 20}\t811-{i:05d}\t"
+            f"LEI{i:017d}\t1 Bench Plaza\t\tBoston\tUS-MA\tUS\t02110\t555-0100"
+            for i in range(series)))
+        write(zf, "FUND_REPORTED_INFO", sec.FUND_INFO_COLUMNS, (
+            f"{accession(i)}\tBench Fund {i}\tS{900_000_000 + i:09d}\tSLEI{i:016d}\t"
+            f"{1e8 + i * 1000:.2f}\t{1e5 + i:.2f}\t{1e8 + i * 999:.2f}\t0.00\t0.00\t"
+            f"{1e5:.2f}\tN\t" + "\t".join(f"{(i * k) % 99991 * 10.5:.2f}"
+                                            for k in range(1, 10))
+            for i in range(series)))
+        write(zf, "MONTHLY_TOTAL_RETURN", sec.RETURN_COLUMNS, (
+            f"{accession(i)}\t{i + 1}\tC{900_000_000 + i:09d}\t{(i % 200 - 100) / 37:.8f}\t"
+            f"{(i % 150 - 70) / 41:.8f}\t{(i % 90 - 40) / 29:.8f}" for i in range(series)))
+        write(zf, "FUND_REPORTED_HOLDING", sec.HOLDING_COLUMNS, (
+            f"{accession(min(h // per_filing, series - 1))}\t{h + 1}\tIssuer {h % 40_000} Inc\t"
+            f"LEI{h % 40_000:017d}\tCommon Stock\t{h % 40_000:09d}\t{1000 + h % 5000:.2f}\t"
+            f"NS\t\tUSD\t{(h % 97_000) * 101.25:.2f}\t\t{(h % 1000) / 997:.12f}\tLong\tEC\t"
+            f"\tCORP\t\tUS\tN\t1\t" for h in range(holdings)))
+        write(zf, "IDENTIFIERS", sec.IDENTIFIER_COLUMNS, (
+            f"{h + 1}\t{h + 1}\tUS{h % 40_000:010d}\tT{h % 40_000}\t\t"
+            for h in range(holdings)))
+    return path.stat().st_size, tsv_bytes
+
+
+def _land_datasets_quarter(zip_path: Path, work: Path, memory_mb: int) -> dict[str, object]:
+    """Land the zip with holdings through the plugin and the core runner (archived, its
+    tables streamed) in a fresh process whose DuckDB buffer pool is capped at
+    ``memory_mb``: its wall time, rows and peak resident memory."""
+    env = {**os.environ, "ETFFLOW_DUCKDB_MEMORY_LIMIT": f"{memory_mb}MB"}
+    child = subprocess.run(
+        [sys.executable, "-c", DATASETS_WORKER, str(zip_path), str(work / "warehouse.duckdb"),
+         str(work / "archive")],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
+    if child.returncode != 0:
+        sys.stderr.write(child.stderr[-4000:])
+        raise SystemExit("bench: nport-datasets landing failed")
+    run = json.loads(child.stdout.strip().splitlines()[-1])
+    if run["status"] != "success":
+        raise SystemExit(f"bench: nport-datasets landing {run['status']}: {run['errors']}")
+    return run
+
+
+def bench_nport_datasets(series: int, holdings: int, memory_mb: int) -> dict[str, float]:
+    """Land a synthetic quarter of the N-PORT data sets at real size (about 12,000 series,
+    a few million holdings; with holdings) through the plugin and the core runner, in a
+    fresh process, at a third of the holdings and at all of them: the peak resident
+    memory must not grow with the file. Python holds one chunk; DuckDB caches blocks up
+    to its memory limit (``memory_mb`` here, ETFFLOW_DUCKDB_MEMORY_LIMIT: 7 GB by default)
+    and spills or evicts beyond it."""
+    figures: dict[str, float] = {"series": series, "duckdb_memory_limit_mb": memory_mb,
+                                 "load_1min_before": round(os.getloadavg()[0], 2)}
+    for label, count in (("small", max(holdings // 3, 1)), ("full", holdings)):
+        work = Path(tempfile.mkdtemp(prefix="etfflow-bench-datasets-"))
+        try:
+            zip_path = work / "2025q1_nport.zip"
+            started = time.perf_counter()
+            zip_bytes, tsv_bytes = _datasets_quarter(zip_path, series, count)
+            print(f"nport-datasets ({label}): {series:,} series, {count:,} holdings; zip "
+                  f"{zip_bytes / 1e6:,.0f} MB, TSV {tsv_bytes / 1e6:,.0f} MB (written in "
+                  f"{time.perf_counter() - started:.0f} s)")
+            run = _land_datasets_quarter(zip_path, work, memory_mb)
+            with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+                (rows,) = con.execute("""
+                    select (select count(*) from raw.nport_ds_submission)
+                         + (select count(*) from raw.nport_ds_registrant)
+                         + (select count(*) from raw.nport_ds_fund_reported_info)
+                         + (select count(*) from raw.nport_ds_monthly_total_return)
+                         + (select count(*) from raw.nport_ds_fund_reported_holding)
+                         + (select count(*) from raw.nport_ds_identifiers)""").fetchone()
+            if rows != run["rows"] or rows != 4 * series + 2 * count:
+                raise SystemExit(f"bench: nport-datasets landed {rows:,} rows (run log: "
+                                 f"{run['rows']:,}), expected {4 * series + 2 * count:,}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        figures[f"{label}_holdings"] = count
+        figures[f"{label}_tsv_mb"] = round(tsv_bytes / 1e6)
+        figures[f"{label}_rows"] = rows
+        figures[f"{label}_landing_s"] = round(run["seconds"], 1)
+        figures[f"{label}_rows_per_s"] = round(rows / run["seconds"])
+        figures[f"{label}_peak_rss_mb"] = round(run["peak_mb"])
+    figures["peak_growth_full_vs_small"] = round(figures["full_peak_rss_mb"]
+                                                 / figures["small_peak_rss_mb"], 2)
+    figures["load_1min_after"] = round(os.getloadavg()[0], 2)
+    _print(figures, {"full_peak_rss_mb": 1024, "peak_growth_full_vs_small": 1.25})
+    return figures
+
+
 # -- quality: the share-count checks against the demo's injected errors ---------------------
 
 
@@ -509,6 +658,8 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "flows": lambda args: bench_flows(args.etfs, args.years),
     "nport": lambda args: bench_nport(args.nport_holdings, args.nport_repeat),
     "quality": lambda args: bench_quality(args.quality_dir),
+    "nport-datasets": lambda args: bench_nport_datasets(
+        args.datasets_series, args.datasets_holdings, args.datasets_memory_mb),
 }
 
 
@@ -526,9 +677,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quality-dir", type=Path,
                         help="quality: score this existing demo directory (archive/ and "
                              "warehouse.duckdb) instead of building one")
+    parser.add_argument("--datasets-series", type=int, default=12_000,
+                        help="nport-datasets: series (filings) in the quarter")
+    parser.add_argument("--datasets-holdings", type=int, default=3_000_000,
+                        help="nport-datasets: holdings in the larger quarter (the "
+                             "smaller has a third)")
+    parser.add_argument("--datasets-memory-mb", type=int, default=512,
+                        help="nport-datasets: DuckDB memory limit of the landing process")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    chosen = [name for name in SECTIONS if getattr(args, name)] or list(SECTIONS)
+    chosen = [name for name in SECTIONS
+              if getattr(args, name.replace("-", "_"))] or list(SECTIONS)
     results = {name: SECTIONS[name](args) for name in chosen}
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

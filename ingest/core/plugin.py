@@ -29,9 +29,9 @@ ENTRY_POINT_GROUP = "etfflow.plugins"
 class RowStream:
     """A table's rows as a stream of DataFrame chunks, for payloads too large to hold as
     one frame (a quarter of the SEC's N-PORT data sets). ``chunks`` is called once, when
-    the payload lands: the landing writer upserts chunk by chunk inside the payload's
-    transaction, so memory holds one chunk and a MalformedPayload raised mid-stream rolls
-    the whole payload back (the runner then quarantines it)."""
+    the payload lands: the landing writer stages the rows chunk by chunk, then merges them
+    in the payload's one transaction, so memory holds one chunk and a MalformedPayload
+    raised mid-stream leaves the raw tables untouched (the runner then quarantines it)."""
 
     def __init__(self, chunks: Callable[[], Iterator[pd.DataFrame]]) -> None:
         self._chunks = chunks

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -230,3 +231,18 @@ def test_run_log_start_and_finish(wh: Warehouse):
     assert set(INGEST_RUNS.columns) == {
         r[0] for r in wh.con.execute("describe raw.ingest_runs").fetchall()
     }
+
+
+def test_the_memory_limit_leaves_other_connections_of_the_process_possible(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    """DuckDB caps its buffer pool at ETFFLOW_DUCKDB_MEMORY_LIMIT, set as a setting: a
+    connect() config would refuse this process's other connections to the file (dbt, the
+    serving copy, a report) for a different configuration."""
+    monkeypatch.setenv("ETFFLOW_DUCKDB_MEMORY_LIMIT", "1GB")
+    with duckdb.connect() as reference:
+        reference.execute("set memory_limit = '1GB'")
+        (one_gb,) = reference.execute("select current_setting('memory_limit')").fetchone()
+    with Warehouse(settings.duckdb_path) as wh:
+        assert wh.con.execute("select current_setting('memory_limit')").fetchone() == (one_gb,)
+        with duckdb.connect(str(settings.duckdb_path)) as other:
+            assert other.execute("select count(*) from raw.ingest_runs").fetchone() == (0,)

@@ -1,8 +1,9 @@
 """Large payloads and streamed rows: a ``large`` request's body goes to the archive on
 disk as served (live, from a file, replayed) and is read with ``Payload.open()``; a
-``RowStream`` table lands chunk by chunk in the payload's one transaction, and a
-MalformedPayload found mid-stream rolls that payload back and quarantines it while the
-run's other payloads land."""
+``RowStream`` table is staged chunk by chunk and merged in the payload's one transaction
+(re-runs change nothing, a later chunk's row wins), and a MalformedPayload found
+mid-stream leaves that payload out and quarantines it while the run's other payloads
+land."""
 
 from __future__ import annotations
 
@@ -135,6 +136,37 @@ def test_a_row_stream_lands_chunk_by_chunk_in_one_transaction(settings: Settings
         again = wh.land_many([({NUMBERS: _chunks(2_500, 700)}, meta)])
         assert again == 0  # unchanged rows are left alone
 
+
+
+def _staging_tables(wh: Warehouse) -> list[tuple]:
+    return wh.con.execute("select table_name from information_schema.tables "
+                          "where table_schema = '_landing'").fetchall()
+
+
+def test_a_streamed_rerun_keeps_unchanged_rows_and_a_later_chunk_wins(
+        settings: Settings) -> None:
+    with Warehouse(settings.duckdb_path) as wh:
+        wh.ensure_tables([NUMBERS])
+        assert wh.land_many([({NUMBERS: _chunks(1_200, 500)}, BatchMeta("run-1", "u", "a"))]) \
+            == 1_200
+        first = wh.con.execute("select n, _run_id, _loaded_at from raw.numbers "
+                               "order by n").fetchall()
+        # a new run: the same rows, one of them changed by the stream's last chunk
+        repeat = RowStream(lambda: iter([*_chunks(1_200, 500),
+                                         pd.DataFrame({"n": [7], "label": ["late"]})]))
+        assert wh.land_many([({NUMBERS: repeat}, BatchMeta("run-2", "u", "b"))]) == 1
+        rows = wh.con.execute("select n, label, _run_id, _loaded_at from raw.numbers "
+                              "order by n").fetchall()
+        assert len(rows) == 1_200 and rows[7][1:3] == ("late", "run-2")
+        assert [(n, run, at) for n, _, run, at in rows if n != 7] == \
+            [row for row in first if row[0] != 7]  # unchanged: first run's id and time
+        assert _staging_tables(wh) == []
+        with pytest.raises(MalformedPayload):
+            wh.land_many([({NUMBERS: _chunks(900, 300, fail_at=600)},
+                           BatchMeta("run-3", "u", "c"))])
+        assert _staging_tables(wh) == []  # nothing staged stays behind a failure either
+        assert wh.con.execute("select count(*), count(distinct _run_id) from raw.numbers"
+                              ).fetchone() == (1_200, 2)
 
 class StreamingPlugin(Plugin):
     """Each payload's body says how many rows to stream and where (if anywhere) it breaks."""

@@ -405,7 +405,7 @@ def _typed(raw_columns: dict[str, list[str]], table: DataSetTable, first_line: i
     separators; dates and CIKs typed. One pass per column in plain Python."""
     columns: dict[str, list[Any]] = {}
     for name, raw in raw_columns.items():
-        values = [_clean(v) for v in raw]
+        values = [None if (v := value.strip()) in MISSING else v for value in raw]
         kind = table.raw.columns[name]
         if kind == "DOUBLE":
             values = [v.replace(",", "") if v and "," in v else v for v in values]
@@ -420,13 +420,6 @@ def _typed(raw_columns: dict[str, list[str]], table: DataSetTable, first_line: i
     if "class_id" in table.raw.primary_key:
         out["class_id"] = out["class_id"].fillna("") if "class_id" in out else ""
     return out
-
-
-def _clean(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    return None if value in MISSING else value
 
 
 def _dates(values: list[str | None], member: str, column: str, first_line: int
