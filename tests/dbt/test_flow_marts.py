@@ -28,9 +28,20 @@ pytest.importorskip("dbt.cli.main")
 
 from ingest.sample import world  # noqa: E402
 
-# incremental models: (relation, date column, key columns)
+# incremental models: (relation, date column, key columns); the per-fund evidence models
+# (no date column) keep their state as counts and are rebuilt as of the cutoff instead
 INCREMENTAL = (
     ("int_etf_days_aligned", "as_of_date", ("ticker", "as_of_date")),
+    # the share-count checks, each rebuilt from its persisted state
+    ("int_etf_flows_aum_based", "as_of_date", ("ticker", "as_of_date")),
+    ("int_etf_shares_lag_detected", None, ("ticker",)),
+    ("int_etf_creation_units_inferred", None, ("ticker",)),
+    ("int_shares_outstanding_normalized", "as_of_date", ("ticker", "as_of_date")),
+    ("int_shares_checks_episodes", "as_of_date", ("ticker", "as_of_date")),
+    ("int_shares_checks_unit_multiples", "as_of_date", ("ticker", "as_of_date")),
+    ("int_shares_checks_stale_runs", "as_of_date", ("ticker", "as_of_date")),
+    ("int_shares_outstanding_checked", "as_of_date", ("ticker", "as_of_date")),
+    ("int_etf_shares_lag_adjusted", "as_of_date", ("ticker", "as_of_date")),
     ("fct_etf_flows_daily", "as_of_date", ("ticker", "as_of_date")),
     ("fct_etf_flow_windows", "as_of_date", ("ticker", "as_of_date")),
     ("fct_basket_arbitrage", "as_of_date", ("ticker", "as_of_date")),
@@ -40,6 +51,7 @@ INCREMENTAL = (
                                                 "flow_window")),
     ("agg_sector_flows_daily", "as_of_date", ("sector", "as_of_date", "flow_window")),
 )
+EVIDENCE = [relation for relation, column, _ in INCREMENTAL if column is None]
 
 
 @dataclass(frozen=True)
@@ -377,8 +389,17 @@ def test_daily_test_scope_checks_the_rebuilt_days_only(
     assert dict(outcome.statuses) == {"fail": 1}, outcome.failures
 
 
-def _table(con: duckdb.DuckDBPyConnection, relation: str, keys: tuple[str, ...]) -> list:
-    return con.execute(f"select * from {relation} order by {', '.join(keys)}").fetchall()
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    """The relation's columns but the run that wrote each row (dbt_run_started_at)."""
+    return [name for (name,) in con.execute(
+        "select column_name from information_schema.columns where table_name = ? "
+        "order by ordinal_position", [relation]).fetchall() if name != "dbt_run_started_at"]
+
+
+def _table(con: duckdb.DuckDBPyConnection, relation: str, keys: tuple[str, ...],
+           columns: list[str]) -> list:
+    return con.execute(f"select {', '.join(columns)} from {relation} "
+                       f"order by {', '.join(keys)}").fetchall()
 
 
 def _same(a: object, b: object) -> bool:
@@ -387,33 +408,119 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
+def _boundaries(demo: Demo) -> dict[str, tuple[world.dt.date | None, int]]:
+    """Where the incremental runs below resume: (last day kept, lookback days), so that
+    the rebuild date R = last day kept - lookback falls where the checks' state matters."""
+    errors = demo.manifest["injected_share_errors"]
+    stale = max((e for e in errors if e["kind"] == "stale"), key=lambda e: e["dates"][-1])
+    stale_days = [world.dt.date.fromisoformat(d) for d in stale["dates"]]
+    scale = max((e for e in errors if e["kind"] == "scale_error" and len(e["dates"]) > 1),
+                key=lambda e: e["dates"][-1])
+    return {
+        "last_15_days": (None, 10),
+        # a stale run that starts before R and closes after the last day kept
+        "stale_run_open": (stale_days[len(stale_days) // 2], 2),
+        # a scale-error episode whose onset is before R and whose end comes after it
+        "episode_open": (world.dt.date.fromisoformat(scale["dates"][-1]), 0),
+    }
+
+
+def _state_across(full: duckdb.DuckDBPyConnection, boundary: str, cutoff: world.dt.date,
+                  rebuild_from: world.dt.date) -> str | None:
+    """The fund whose state the boundary is about, checked on the full build: for
+    stale_run_open a stale run that starts before the rebuild date and ends after the
+    cutoff (another run follows it), for episode_open an episode whose onset is before the
+    rebuild date and which still runs on it."""
+    if boundary == "stale_run_open":
+        row = full.execute("""
+            select ticker, run_start_date from int_shares_checks_stale_runs as open_run
+            where as_of_date = ? and run_start_date < ? and exists (
+                select 1 from int_shares_checks_stale_runs as later
+                where later.ticker = open_run.ticker and later.as_of_date > ?
+                    and later.run_start_date = open_run.run_start_date and later.is_stale)
+            and exists (
+                select 1 from int_shares_checks_stale_runs as closed
+                where closed.ticker = open_run.ticker and closed.as_of_date > ?
+                    and closed.run_start_date > open_run.run_start_date)""",
+            [cutoff, rebuild_from, cutoff, cutoff]).fetchone()
+    elif boundary == "episode_open":
+        row = full.execute("""
+            select ticker, episode_start_date from int_shares_checks_episodes
+            where episode_kind = 'scale_error' and episode_start_date < ? and as_of_date >= ?
+            """, [rebuild_from, rebuild_from]).fetchone()
+    else:
+        return None
+    assert row is not None, f"{boundary}: no state open across {rebuild_from}"
+    return row[0]
+
+
+@pytest.mark.parametrize("boundary", ["last_15_days", "stale_run_open", "episode_open"])
 def test_incremental_run_rebuilds_what_a_full_build_built(
-    demo: Demo, monkeypatch: pytest.MonkeyPatch
+    demo: Demo, boundary: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Drop the last 15 calendar days from every incremental model (as if they had last
-    run two weeks ago), run them incrementally: the rows come back as before."""
+    """Drop the days after a boundary from every incremental model and rebuild the
+    per-fund evidence as of it (as if the warehouse had last run then), run the models
+    incrementally: the rows come back as a full build built them.
+    last_15_days: the daily path's lookback. stale_run_open: a stale run starts before the
+    rebuild date and closes after the boundary, so the stale-run check resumes from the
+    run its state holds (and rewrites that fund from the run's start only).
+    episode_open: an injected scale error's onset lies before the rebuild date and its end
+    on it, so the episodes resume from the reports before the change."""
     from ingest.dbt import run_dbt
 
-    copy = _copy_warehouse(demo, "incremental", monkeypatch)
+    kept_until, lookback = _boundaries(demo)[boundary]
+    copy = _copy_warehouse(demo, f"incremental-{boundary}", monkeypatch)
     with duckdb.connect(str(copy)) as con:
         (latest,) = con.execute("select max(as_of_date) from fct_etf_flows_daily").fetchone()
-        cutoff = latest - world.dt.timedelta(days=15)
+        cutoff = kept_until or latest - world.dt.timedelta(days=15)
+        rebuild_from = cutoff - world.dt.timedelta(days=lookback)
+        fund = _state_across(con, boundary, cutoff, rebuild_from)
+        (built_at,) = con.execute(
+            "select max(dbt_run_started_at) from int_shares_checks_stale_runs").fetchone()
         for relation, column, _ in INCREMENTAL:
-            con.execute(f"delete from {relation} where {column} > ?", [cutoff])
-    outcome = run_dbt(["run", "--select", "config.materialized:incremental"], copy, quiet=True)
+            if column is not None:
+                con.execute(f"delete from {relation} where {column} > ?", [cutoff])
+    as_of_cutoff = run_dbt(["run", "--full-refresh", "--select", *EVIDENCE], copy, quiet=True)
+    assert as_of_cutoff.success, as_of_cutoff.failures
+    outcome = run_dbt(["run", "--select", "config.materialized:incremental",
+                       "--vars", f"{{flows_lookback_days: {lookback}}}"], copy, quiet=True)
     assert outcome.success, outcome.failures
-    manifest = json.loads((demo.tmp / "target-incremental" / "manifest.json").read_text())
+    manifest = json.loads(
+        (demo.tmp / f"target-incremental-{boundary}" / "manifest.json").read_text())
     incremental = {node["name"] for node in manifest["nodes"].values()
                    if node["config"].get("materialized") == "incremental"}
     assert incremental == {relation for relation, _, _ in INCREMENTAL}
     with duckdb.connect(str(demo.duckdb_path)) as full, \
             duckdb.connect(str(copy)) as incremental:
         for relation, _, keys in INCREMENTAL:
-            expected, actual = _table(full, relation, keys), _table(incremental, relation, keys)
+            columns = _columns(full, relation)
+            expected = _table(full, relation, keys, columns)
+            actual = _table(incremental, relation, keys, columns)
             assert len(actual) == len(expected), relation
             for want, got in zip(expected, actual, strict=True):
                 assert all(_same(a, b) for a, b in zip(want, got, strict=True)), (
                     relation, want, got)
+        # the checks went on from their state: funds were not rebuilt whole
+        (rebuilt_whole,) = incremental.execute("""
+            select count(distinct ticker) from int_shares_outstanding_normalized
+            where dbt_run_started_at > ? and as_of_date < ?""", [built_at, rebuild_from]
+        ).fetchone()
+        (funds,) = incremental.execute(
+            "select count(distinct ticker) from int_shares_outstanding_normalized").fetchone()
+        assert rebuilt_whole < funds / 2
+        if boundary == "stale_run_open":
+            # that fund's runs were rebuilt from the start of a run open before the stale
+            # one's start (the state), not from its first day
+            (first_rewritten, first_day, run_start) = incremental.execute("""
+                select min(as_of_date) filter (where dbt_run_started_at > ?), min(as_of_date),
+                       max(run_start_date) filter (where as_of_date = ?)
+                from int_shares_checks_stale_runs where ticker = ?""",
+                [built_at, cutoff, fund]).fetchone()
+            assert first_day < first_rewritten <= run_start < rebuild_from
+            assert incremental.execute(
+                "select count(*) from int_shares_checks_stale_runs "
+                "where ticker = ? and run_start_date = ?", [fund, first_rewritten]
+            ).fetchone()[0] > 0
 
 
 def test_reconciliation_against_nport_reports_its_own_accuracy(demo: Demo) -> None:

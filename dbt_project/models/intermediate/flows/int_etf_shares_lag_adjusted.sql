@@ -15,9 +15,20 @@
 
     Limitation: a lagged fund's count dated on a split's ex-date is taken as post-split
     by int_etf_days_aligned; for lag 0 funds that is right.
+
+    Incremental (a table, issue 14): as a view, every daily run of fct_etf_flows_daily
+    took the lead() windows over every fund's whole history (a date filter cannot pass a
+    window); now a run rebuilds the days from flows_recompute_from() less the reach of the
+    longest lag (the days whose count is read from a rebuilt day).
 #}
 
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
+
 {%- set max_lag = quality_max_shares_report_lag() %}
+{#- a day's count is read up to max_lag trading rows later: those rows before the days
+    the checks rebuilt are rebuilt too (max_lag trading days as calendar days, generously) -#}
+{%- set recompute_from = flows_recompute_from(
+        days_back=var('flows_lookback_days') | int + (max_lag * 7) // 5 + 10) %}
 
 with
 
@@ -25,6 +36,7 @@ days as (
 
     -- int_etf_days_aligned with the share-count checks (models/intermediate/quality)
     select * from {{ ref('int_shares_outstanding_checked') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
 
 ),
 

@@ -31,18 +31,24 @@
     A day whose total assets equal the previous row's to the dollar, or follow such a
     day, has no AUM-based flow (a real fund's net assets never sit still across a
     trading day, and the first day after a freeze would book the whole stretch).
+
+    Incremental: rebuilds the days from flows_recompute_from(), reading two trading rows
+    before them.
 #}
 
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
 
 {%- set nav_precision = var('nav_precision_usd') | float %}
 {%- set assets_precision = var('total_assets_precision_usd') | float %}
+{%- set recompute_from = flows_recompute_from() %}
+{%- set input_from = flows_input_from(recompute_from, history_rows=2) %}
 
 with
 
 days as (
 
     select * from {{ ref('int_etf_days_aligned') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', input_from) }}
 
 ),
 
@@ -142,6 +148,7 @@ final as (
             end as noise_usd
 
     from measurable
+    where 1 = 1 {{ flows_date_filter('as_of_date', recompute_from) }}
 
 )
 

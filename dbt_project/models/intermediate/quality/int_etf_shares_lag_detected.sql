@@ -15,15 +15,23 @@
 
     A lag listed in var('shares_report_lags') always wins (lag_source 'configured').
     With var('shares_repairs_enabled') false only configured lags apply. A detected
-    lag can change when new days arrive: rebuild the flow marts with --full-refresh
-    after a fund's lag_source or lag changes.
+    lag can change when new days arrive: the share-count checks rebuild that fund whole
+    (int_shares_outstanding_normalized); rebuild the flow marts with --full-refresh.
+
+    Incremental (macros/quality/quality_incremental.sql): each fund's counts over the days
+    before evidence_settled_before (the latest day less
+    var('shares_evidence_settle_days')) are its state; a run counts the days from the
+    previous settled date on.
 #}
 
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='ticker') }}
 
 {%- set max_lag = var('shares_lag_max_days') | int %}
 {%- set configured = flows_shares_report_lags() %}
 {%- set enabled = var('shares_repairs_enabled') %}
+{%- set counts = ['evidence_days'] %}
+{%- for lag in range(0, max_lag + 1) %}{% do counts.append('disagreeing_days_lag_' ~ lag) %}{% endfor %}
+{%- set read_from = quality_evidence_read_from() %}
 
 with
 
@@ -32,18 +40,39 @@ days as (
     -- only the columns used: this CTE is read twice, so it is materialized
     select ticker, as_of_date, split_ratio, shares_outstanding
     from {{ ref('int_etf_days_aligned') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', read_from) }}
 
 ),
 
 aum_flows as (
 
     select * from {{ ref('int_etf_flows_aum_based') }}
+    where 1 = 1 {{ flows_date_filter('as_of_date', read_from) }}
 
 ),
+
+settled as (
+
+    select {{ quality_settled_before(ref('int_etf_days_aligned')) }} as settled_before
+
+),
+
+{% if read_from is not none -%}
+previous as (
+
+    -- each fund's state: its settled counts and the date they run to
+    select * from {{ this }}
+
+),
+{%- endif %}
 
 tickers as (
 
     select distinct ticker from days
+    {%- if read_from is not none %}
+    union
+    select ticker from previous
+    {%- endif %}
 
 ),
 
@@ -82,30 +111,54 @@ compared as (
     inner join aum_flows
         on candidates.ticker = aum_flows.ticker
         and candidates.as_of_date = aum_flows.as_of_date
+    {%- if read_from is not none %}
+    left join previous
+        on candidates.ticker = previous.ticker
+    {%- endif %}
     where
         candidates.splits_ahead = 0
         {%- for lag in range(0, max_lag + 1) %}
         and candidates.change_lag_{{ lag }} is not null
         {%- endfor %}
+        {%- if read_from is not none %}
+        -- days before the fund's settled date are in its settled counts already
+        and {{ quality_from_bound('candidates', 'previous.evidence_settled_before') }}
+        {%- endif %}
+
+),
+
+counted as (
+
+    -- per fund: the days counted in this run (recent_), and those of them now settled
+    select
+        compared.ticker,
+        {%- for lag in range(-1, max_lag + 1) %}
+        {%- set name = 'evidence_days' if lag < 0 else 'disagreeing_days_lag_' ~ lag %}
+        {%- set counted = '1' if lag < 0 else 'case when ' ~ quality_flows_agree('change_lag_' ~ lag ~ ' * nav', 'aum_flow_usd', 'noise_usd') ~ ' then 0 else 1 end' %}
+        sum({{ counted }}) as recent_{{ name }},
+        sum(case when compared.as_of_date < settled.settled_before then {{ counted }} else 0 end)
+            as settling_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from compared
+    cross join settled
+    group by compared.ticker
 
 ),
 
 evidence as (
 
     select
-        ticker,
-        count(*) as evidence_days
-        {%- for lag in range(0, max_lag + 1) %},
-        sum(
-            case
-                when {{ quality_flows_agree('change_lag_' ~ lag ~ ' * nav', 'aum_flow_usd', 'noise_usd') }}
-                    then 0
-                else 1
-            end
-        ) as disagreeing_days_lag_{{ lag }}
-        {%- endfor %}
-    from compared
-    group by ticker
+        tickers.ticker,
+        settled.settled_before as evidence_settled_before,
+        {{ quality_evidence_counts(counts, read_from) }}
+    from tickers
+    cross join settled
+    left join counted
+        on tickers.ticker = counted.ticker
+    {%- if read_from is not none %}
+    left join previous
+        on tickers.ticker = previous.ticker
+    {%- endif %}
 
 ),
 
@@ -118,6 +171,7 @@ per_lag as (
         disagreeing_days_lag_{{ lag }} as disagreeing_days,
         disagreeing_days_lag_0 as disagreeing_days_at_0
     from evidence
+    where evidence_days > 0
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -161,12 +215,12 @@ final as (
 
     select
         ----------  ids
-        tickers.ticker,
+        evidence.ticker,
 
         ----------  the lag the flow engine applies
         cast(
             {%- if configured | length > 0 %}
-            case tickers.ticker
+            case evidence.ticker
                 {%- for ticker, lag in configured.items() | sort %}
                 when '{{ ticker }}' then {{ lag }}
                 {%- endfor %}
@@ -179,25 +233,30 @@ final as (
         ) as shares_report_lag_days,
         case
             {%- if configured | length > 0 %}
-            when tickers.ticker in ({% for ticker in configured | sort %}'{{ ticker }}'{{ ', ' if not loop.last }}{% endfor %})
+            when evidence.ticker in ({% for ticker in configured | sort %}'{{ ticker }}'{{ ', ' if not loop.last }}{% endfor %})
                 then 'configured'
             {%- endif %}
             when {{ 'detected.detected_lag_days <> 0' if enabled else 'false' }} then 'detected'
             else 'default'
         end as lag_source,
 
-        ----------  evidence
+        ----------  evidence (disagreeing days null without any)
         cast(detected.detected_lag_days as integer) as detected_lag_days,
-        cast(coalesce(evidence.evidence_days, 0) as integer) as evidence_days
+        cast(evidence.evidence_days as integer) as evidence_days
         {%- for lag in range(0, max_lag + 1) %},
-        cast(evidence.disagreeing_days_lag_{{ lag }} as integer) as disagreeing_days_lag_{{ lag }}
+        cast(case when evidence.evidence_days > 0 then evidence.disagreeing_days_lag_{{ lag }} end as integer)
+            as disagreeing_days_lag_{{ lag }}
+        {%- endfor %},
+
+        ----------  state: the counts over the days before evidence_settled_before
+        evidence.evidence_settled_before
+        {%- for name in counts %},
+        cast(evidence.settled_{{ name }} as integer) as settled_{{ name }}
         {%- endfor %}
 
-    from tickers
+    from evidence
     left join detected
-        on tickers.ticker = detected.ticker
-    left join evidence
-        on tickers.ticker = evidence.ticker
+        on evidence.ticker = detected.ticker
 
 )
 

@@ -1,6 +1,6 @@
 {#
-    One row per ticker per report day inside an episode: a reported count that jumped
-    away from the level before it and came back, and its repair. Episodes run from an
+    The episodes of a fund's reports: a reported count that jumped away from the level
+    before it and came back, and its repair. Episodes run from an
     onset report to the first report back at the level before it; n_base is the
     normalized count of the report before the onset (int_shares_outstanding_normalized).
 
@@ -24,9 +24,18 @@
     is known. Where episodes overlap, the first by precedence (scale_error,
     split_unadjusted, spike_revert), then by onset, wins. Limitation: a level change that
     never reverts (a vendor switching to thousands for good) is not an episode.
+
+    One row per trading day (int_shares_outstanding_normalized's grain; the episode
+    columns are set on the report days in an episode), so a rebuild rewrites every key it
+    covers. Incremental (macros/quality/quality_incremental.sql): an episode ends at most
+    var('shares_episode_max_reports') reports after its onset, so the episodes open when
+    the normalized counts changed start within that many reports before the change; a
+    fund is rebuilt from that many reports (plus one) before the first day its normalized
+    counts were rewritten, reading as many again before them (the onsets whose episodes
+    reach them, with their base).
 #}
 
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
 
 {%- set scale = var('shares_scale_factor') | float %}
 {%- set scale_tol = var('shares_scale_tolerance_pct') | float / 100.0 %}
@@ -38,14 +47,57 @@
 {%- set revert_reports = var('shares_spike_revert_reports') | int %}
 {%- set episode_reports = var('shares_episode_max_reports') | int %}
 
+{#- a full build when the model is new, empty or --full-refresh #}
+{%- set incremental = flows_recompute_from() is not none %}
+
 with
+
+normalized as (
+
+    select * from {{ ref('int_shares_outstanding_normalized') }}
+
+),
+
+{% if incremental -%}
+rewritten as (
+
+    {{ quality_rewritten_from([ref('int_shares_outstanding_normalized')]) }}
+
+),
+
+bounds as (
+
+    {{ quality_report_bounds('normalized', 'rewritten', episode_reports + 1, 2 * episode_reports + 2) }}
+
+),
+
+days as (
+
+    select
+        normalized.*,
+        bounds.write_from
+    from normalized
+    inner join bounds
+        on normalized.ticker = bounds.ticker
+    where {{ quality_from_bound('normalized', 'bounds.read_from') }}
+
+),
+{%- else -%}
+days as (
+
+    select
+        normalized.*,
+        cast(null as date) as write_from
+    from normalized
+
+),
+{%- endif %}
 
 reports as (
 
     select
         ticker,
         as_of_date,
-        shares_as_of_date,
         shares_normalized,
         effective_split_factor,
         effective_aum_flow_usd,
@@ -57,7 +109,7 @@ reports as (
         lag(shares_normalized) over (partition by ticker order by as_of_date) as base_normalized,
         lag(effective_split_factor) over (partition by ticker order by as_of_date)
             as base_split_factor
-    from {{ ref('int_shares_outstanding_normalized') }}
+    from days
     where is_report_day and shares_outstanding > 0
 
 ),
@@ -156,7 +208,6 @@ reports_in_episodes as (
     select
         reports.ticker,
         reports.as_of_date,
-        reports.shares_as_of_date,
         reports.shares_normalized,
         reports.effective_split_factor,
         reports.creation_unit_size,
@@ -177,20 +228,14 @@ reports_in_episodes as (
 
 ),
 
-final as (
+episode_repairs as (
 
     select
-        ----------  ids
         ticker,
         as_of_date,
-        shares_as_of_date,
-
-        ----------  the episode
         episode_kind,
         episode_start_date,
         onset_ratio,
-
-        ----------  repair, as a count in this report's units
         case
             when episode_kind = 'spike_revert' then base_normalized * effective_split_factor
             when creation_unit_size is null then shares_normalized * repair_factor * effective_split_factor
@@ -201,11 +246,37 @@ final as (
                     / creation_unit_size,
                     0
                 ) * creation_unit_size
-        end as repaired_shares,
-        effective_split_factor
-
+        end as repaired_shares
     from reports_in_episodes
     where episode_rank = 1
+
+),
+
+final as (
+
+    select
+        ----------  ids
+        days.ticker,
+        days.as_of_date,
+        days.shares_as_of_date,
+
+        ----------  the episode (null outside one)
+        episode_repairs.episode_kind,
+        episode_repairs.episode_start_date,
+        episode_repairs.onset_ratio,
+
+        ----------  repair, as a count in this report's units
+        episode_repairs.repaired_shares,
+        days.effective_split_factor,
+
+        ----------  the run that wrote the row (macros/quality/quality_incremental.sql)
+        {{ quality_run_started_at() }} as dbt_run_started_at
+
+    from days
+    left join episode_repairs
+        on days.ticker = episode_repairs.ticker
+        and days.as_of_date = episode_repairs.as_of_date
+    where {{ quality_from_bound('days', 'days.write_from') }}
 
 )
 

@@ -1,6 +1,6 @@
 {#
-    One row per ticker per report flagged stale (keyed by the report's shares_as_of_date:
-    the days carrying it carry the verdict): the count has not changed for at least
+    The runs of unchanged counts, and on reports flagged stale (is_stale; the days
+    carrying the report carry the verdict, by shares_as_of_date) the repair. Stale: the count has not changed for at least
     var('shares_stale_min_days') trading days after the day it was set, while total
     assets show a flow of at least one creation unit beyond the noise on at least
     var('shares_stale_min_aum_flow_days') of them. Flagged from the first such day to the
@@ -10,34 +10,107 @@
     Only days with an AUM-based flow are examined (a run that began before them counts
     from the first such day); days in an episode (int_shares_checks_episodes) count for
     neither the run's length nor its flows.
+
+    One row per trading day (int_shares_outstanding_normalized's grain), so a rebuild
+    rewrites every key it covers. Incremental (macros/quality/quality_incremental.sql):
+    each day with an AUM-based flow keeps its run's start (run_start_date), so a fund's
+    open run, the one holding its last such day before the first day its normalized
+    counts or episodes were rewritten, is this model's state: the rebuild starts at that
+    run's start (a run's verdict and repair depend on the whole run) and reads nothing
+    before it. A fund without such a day in the year before is rebuilt whole.
 #}
 
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
 
 {%- set stale_days = var('shares_stale_min_days') | int %}
 {%- set stale_aum_days = var('shares_stale_min_aum_flow_days') | int %}
 
+{#- a full build when the model is new, empty or --full-refresh #}
+{%- set incremental = flows_recompute_from() is not none %}
+
 with
 
-days as (
+normalized as (
 
     select * from {{ ref('int_shares_outstanding_normalized') }}
-    where effective_aum_flow_usd is not null
 
 ),
 
 episodes as (
 
     select ticker, shares_as_of_date, episode_kind from {{ ref('int_shares_checks_episodes') }}
+    where episode_kind is not null
 
 ),
+
+{% if incremental -%}
+rewritten as (
+
+    {{ quality_rewritten_from([ref('int_shares_outstanding_normalized'),
+                               ref('int_shares_checks_episodes')]) }}
+
+),
+
+state_dates as (
+
+    -- each rewritten fund's last day in a run before the first day rewritten
+    select
+        previous.ticker,
+        max(previous.as_of_date) as as_of_date
+    from {{ this }} as previous
+    inner join rewritten
+        on previous.ticker = rewritten.ticker
+    where
+        previous.run_start_date is not null
+        and previous.as_of_date < rewritten.rewritten_from
+        and previous.as_of_date >= {{ dbt.dateadd('day', -400, 'rewritten.rewritten_from') }}
+    group by previous.ticker
+
+),
+
+bounds as (
+
+    -- the fund's state: the run open on that day, rebuilt from its start (a run's verdict
+    -- and repair depend on all of it); no such day: the fund is rebuilt whole
+    select
+        rewritten.ticker,
+        previous.run_start_date as write_from
+    from rewritten
+    left join state_dates
+        on rewritten.ticker = state_dates.ticker
+    left join {{ this }} as previous
+        on state_dates.ticker = previous.ticker
+        and state_dates.as_of_date = previous.as_of_date
+
+),
+
+days as (
+
+    select
+        normalized.*,
+        bounds.write_from
+    from normalized
+    inner join bounds
+        on normalized.ticker = bounds.ticker
+    where {{ quality_from_bound('normalized', 'bounds.write_from') }}
+
+),
+{%- else -%}
+days as (
+
+    select
+        normalized.*,
+        cast(null as date) as write_from
+    from normalized
+
+),
+{%- endif %}
 
 aum_days as (
 
     select
         days.ticker,
         days.as_of_date,
-        days.day_number,
         days.is_report_day,
         days.shares_as_of_date,
         days.shares_normalized,
@@ -54,6 +127,7 @@ aum_days as (
     left join episodes
         on days.ticker = episodes.ticker
         and days.shares_as_of_date = episodes.shares_as_of_date
+    where days.effective_aum_flow_usd is not null
 
 ),
 
@@ -107,45 +181,75 @@ accumulated as (
 
 run_stats as (
 
+    -- episode days count for neither the run's length nor its flows
     select
         ticker,
         run_number,
-        count(*) - 1 as unchanged_days,
-        sum(case when starts_run = 0 and aum_implied_units <> 0 then 1 else 0 end) as aum_flow_days,
-        min(case when starts_run = 0 and aum_implied_units <> 0 then day_number end) as first_aum_flow_day,
-        min(case when starts_run = 1 then shares_normalized end) as run_start_normalized
+        min(as_of_date) as run_start_date,
+        count(case when episode_kind is null then 1 end) - 1 as unchanged_days,
+        count(case when episode_kind is null and starts_run = 0 and aum_implied_units <> 0 then 1 end)
+            as aum_flow_days,
+        min(case when episode_kind is null and starts_run = 0 and aum_implied_units <> 0 then as_of_date end)
+            as first_aum_flow_date,
+        min(case when episode_kind is null and starts_run = 1 then shares_normalized end)
+            as run_start_normalized
     from numbered
-    where episode_kind is null
     group by ticker, run_number
+
+),
+
+verdicts as (
+
+    -- stale report days; days carrying a report carry its verdict and repair, so a
+    -- carried count stays no flow (the units of carried days land on the next report)
+    select
+        accumulated.ticker,
+        accumulated.as_of_date,
+        run_stats.run_start_date,
+        accumulated.cumulative_aum_implied_change,
+        coalesce(
+            accumulated.is_report_day
+            and accumulated.episode_kind is null
+            and accumulated.starts_run = 0
+            and run_stats.unchanged_days >= {{ stale_days }}
+            and run_stats.aum_flow_days >= {{ stale_aum_days }}
+            and accumulated.as_of_date >= run_stats.first_aum_flow_date
+            and abs(accumulated.cumulative_aum_implied_change) * accumulated.effective_split_factor >= 0.5,
+            false
+        ) as is_stale,
+        run_stats.run_start_normalized + accumulated.cumulative_aum_implied_change
+            as stale_repaired_normalized
+    from accumulated
+    inner join run_stats
+        on accumulated.ticker = run_stats.ticker
+        and accumulated.run_number = run_stats.run_number
 
 ),
 
 final as (
 
-    -- stale report days; days carrying a report carry its verdict and repair, so a
-    -- carried count stays no flow (the units of carried days land on the next report)
     select
         ----------  ids
-        accumulated.ticker,
-        accumulated.shares_as_of_date,
+        days.ticker,
+        days.as_of_date,
+        days.shares_as_of_date,
 
-        ----------  repair (normalized shares: carried days multiply by their own split factor)
-        run_stats.run_start_normalized + accumulated.cumulative_aum_implied_change
+        ----------  the run (null without an AUM-based flow; the state a rebuild starts from)
+        verdicts.run_start_date,
+        verdicts.cumulative_aum_implied_change as aum_implied_normalized_change,
+
+        ----------  verdict and repair (normalized shares: carried days multiply by their own split factor)
+        coalesce(verdicts.is_stale, false) as is_stale,
+        case when verdicts.is_stale then verdicts.stale_repaired_normalized end
             as stale_repaired_normalized,
-        accumulated.cumulative_aum_implied_change as aum_implied_normalized_change
 
-    from accumulated
-    inner join run_stats
-        on accumulated.ticker = run_stats.ticker
-        and accumulated.run_number = run_stats.run_number
-    where
-        accumulated.is_report_day
-        and accumulated.episode_kind is null
-        and accumulated.starts_run = 0
-        and run_stats.unchanged_days >= {{ stale_days }}
-        and run_stats.aum_flow_days >= {{ stale_aum_days }}
-        and accumulated.day_number >= run_stats.first_aum_flow_day
-        and abs(accumulated.cumulative_aum_implied_change) * accumulated.effective_split_factor >= 0.5
+        ----------  the run that wrote the row (macros/quality/quality_incremental.sql)
+        {{ quality_run_started_at() }} as dbt_run_started_at
+
+    from days
+    left join verdicts
+        on days.ticker = verdicts.ticker
+        and days.as_of_date = verdicts.as_of_date
 
 )
 

@@ -17,12 +17,19 @@
     Precedence of repairs on one day: scale_error, split_unadjusted, spike_revert, stale,
     not_unit_multiple.
 
+    Incremental: each fund is rebuilt from the first day the normalized counts or any
+    family rewrote since this model last ran, and from flows_recompute_from() at the
+    latest (macros/quality/quality_incremental.sql).
+
     Performance (issue 14): this was one 745-line model of 30 CTEs whose window passes
-    sorted whole joined day rows; split by family, each pass sorts only the narrow rows it
-    needs, and the families' results (a few rows per fund) join back here on the key.
+    sorted whole joined day rows and re-read every fund's history on every run; split by
+    family, each pass sorts only the narrow rows it needs, each family rebuilds from its
+    open state, and their flagged rows join back here on the key.
 #}
 
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
+
+{%- set recompute_from = flows_recompute_from() %}
 
 with
 
@@ -32,7 +39,7 @@ days as (
 
 ),
 
-normalized as (
+all_normalized as (
 
     select * from {{ ref('int_shares_outstanding_normalized') }}
 
@@ -41,20 +48,54 @@ normalized as (
 episodes as (
 
     select * from {{ ref('int_shares_checks_episodes') }}
+    where episode_kind is not null
 
 ),
 
 unit_multiples as (
 
     select * from {{ ref('int_shares_checks_unit_multiples') }}
+    where repaired_shares is not null
 
 ),
 
 stale_runs as (
 
     select * from {{ ref('int_shares_checks_stale_runs') }}
+    where is_stale
 
 ),
+
+{% if recompute_from is not none -%}
+rewritten as (
+
+    {{ quality_rewritten_from([ref('int_shares_outstanding_normalized'),
+                               ref('int_shares_checks_episodes'),
+                               ref('int_shares_checks_unit_multiples'),
+                               ref('int_shares_checks_stale_runs')]) }}
+
+),
+
+normalized as (
+
+    -- each fund from the first day an input rewrote, and every fund from the days the
+    -- flow models rebuild (the days' prices come from int_etf_days_aligned)
+    select all_normalized.*
+    from all_normalized
+    left join rewritten
+        on all_normalized.ticker = rewritten.ticker
+    where
+        all_normalized.as_of_date >= cast('{{ recompute_from }}' as date)
+        or all_normalized.as_of_date >= rewritten.rewritten_from
+
+),
+{%- else -%}
+normalized as (
+
+    select * from all_normalized
+
+),
+{%- endif %}
 
 flagged as (
 
@@ -79,9 +120,8 @@ flagged as (
         stale_runs.ticker is not null as is_stale,
         unit_multiples.ticker is not null as is_not_unit_multiple,
         normalized.shares_report_lag_days <> 0 as is_lagged,
-        case when stale_runs.ticker is not null
-            then stale_runs.aum_implied_normalized_change * normalized.effective_split_factor
-        end as stale_aum_implied_shares,
+        stale_runs.aum_implied_normalized_change * normalized.effective_split_factor
+            as stale_aum_implied_shares,
         case
             when episodes.ticker is not null
                 then episodes.repaired_shares / episodes.effective_split_factor
@@ -222,5 +262,7 @@ select
     repair_rule,
     shares_outstanding_repaired,
     is_repaired,
-    shares_outstanding_for_flows
+    shares_outstanding_for_flows,
+    -- the run that wrote the row (macros/quality/quality_incremental.sql)
+    {{ quality_run_started_at() }} as dbt_run_started_at
 from final
