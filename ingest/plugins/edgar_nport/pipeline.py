@@ -75,14 +75,14 @@ def ingest_files(settings: Settings, paths: Sequence[Path | str], *,
         run = run_plugin(EdgarNportPlugin(), params, settings, show_progress=show_progress,
                          requests=requests)
         return NportIngest([run], filings_planned=len(requests))
-    with _pool(workers) as pool:
+    with parse_pool(workers) as pool:
         plugin = _ParsedAhead(parse_files(pool, files, ahead=workers * PARSE_AHEAD))
         run = run_plugin(plugin, params, settings, show_progress=show_progress,
                          requests=requests)
     return NportIngest([run], filings_planned=len(requests))
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def parse_pool(workers: int) -> ProcessPoolExecutor:
     # fork: workers start in milliseconds with the parser already imported; they are
     # started by the first submissions, before the runner opens the warehouse
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
