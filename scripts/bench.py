@@ -286,7 +286,9 @@ method, path = sys.argv[1], sys.argv[2]
 import pandas as pd
 from lxml import etree
 from ingest.plugins.edgar_nport.parser import parse_nport
-body = open(path, "rb").read()
+from pathlib import Path
+files = sorted(Path(path).glob("*.xml")) if Path(path).is_dir() else []
+body = b"" if files else open(path, "rb").read()
 NS = {"n": "http://www.sec.gov/edgar/nport"}
 
 def naive(fromstring):
@@ -326,9 +328,11 @@ def naive(fromstring):
         })
     return pd.DataFrame(rows)
 
+extra = {}
 started = time.perf_counter()
 if method == "streaming":
-    holdings = len(parse_nport(body, "0009990001-24-000001").holdings)
+    frame = parse_nport(body, "0009990001-24-000001").holdings
+    holdings = len(frame)
 elif method == "naive_lxml":
     holdings = len(naive(etree.fromstring))
 elif method == "naive_stdlib":
@@ -346,15 +350,26 @@ elif method == "edgartools":
         print(json.dumps({"skipped": "edgartools is not installed"}))
         raise SystemExit(0)
     holdings = len(FundReport.from_xml(body.decode()).investments)
+elif method == "files_one_process":  # many filings, one after the other
+    from ingest.plugins.edgar_nport.pipeline import parse_file
+    holdings = sum(len(parse_file(f)[1].holdings) for f in files)
+elif method == "files_pool":  # the same filings through etfflow's parse pool
+    from ingest.plugins.edgar_nport import pipeline
+    with pipeline.parse_pool(pipeline.PARSE_WORKERS) as pool:
+        ahead = pipeline.PARSE_WORKERS * pipeline.PARSE_AHEAD
+        holdings = sum(len(future.result()[1].holdings)
+                       for _, future in pipeline.parse_files(pool, files, ahead=ahead))
 else:
     holdings = 0  # "baseline": the interpreter, imports and the file in memory
 seconds = time.perf_counter() - started
+if method == "streaming":  # what the result itself takes (grows with the filing)
+    extra["output_mb"] = frame.memory_usage(deep=True).sum() / 1e6
 try:  # VmHWM: this process image's peak RSS (ru_maxrss would carry the forking parent's)
     status = open("/proc/self/status").read()
     peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
 except (OSError, IndexError):
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "holdings": holdings, "peak_mb": peak_mb}))
+print(json.dumps({"seconds": seconds, "holdings": holdings, "peak_mb": peak_mb, **extra}))
 '''
 
 
@@ -396,40 +411,79 @@ def _nport_worker(method: str, path: Path) -> dict[str, float]:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
+def _nport_methods(path: Path, holdings: int, methods: tuple[str, ...], repeat: int,
+                   prefix: str = "") -> dict[str, float]:
+    figures: dict[str, float] = {}
+    for method in methods:
+        runs = [_nport_worker(method, path) for _ in range(repeat)]
+        if "skipped" in runs[0]:
+            print(f"  {method}: {runs[0]['skipped']}")
+            continue
+        best = min(runs, key=lambda r: r["seconds"])
+        if best["holdings"] != holdings:
+            raise SystemExit(f"bench: {method} read {best['holdings']} holdings")
+        figures[f"{prefix}{method}_s"] = round(best["seconds"], 2)
+        figures[f"{prefix}{method}_holdings_per_s"] = round(holdings / best["seconds"])
+        figures[f"{prefix}{method}_peak_mb"] = round(max(r["peak_mb"] for r in runs))
+        if "output_mb" in best:
+            figures[f"{prefix}{method}_output_mb"] = round(best["output_mb"])
+    return figures
+
+
 def bench_nport(holdings: int, repeat: int) -> dict[str, float]:
-    """Parse a synthetic N-PORT filing with ``holdings`` investments: the streaming parser
-    against a naive full-tree parse (lxml and the standard library), each in a fresh
-    process (peak RSS includes the interpreter, imports and the file's bytes)."""
+    """Parse a synthetic N-PORT filing with ``holdings`` investments, and one four times
+    as large: the streaming parser against a naive full-tree parse (lxml, and at the first
+    size the standard library), each in a fresh process (peak RSS includes the interpreter,
+    imports and the file's bytes; ``parser_overhead_mb`` is the peak less those and less
+    the result itself, the part that must stay flat). Then many smaller filings, one
+    process against etfflow's parse pool."""
     work = Path(tempfile.mkdtemp(prefix="etfflow-bench-nport-"))
+    figures: dict[str, float] = {}
     try:
-        path = work / "primary_doc.xml"
-        size = _nport_bench_filing(path, holdings)
-        print(f"nport: {holdings:,} holdings, {size / 1e6:.1f} MB of XML")
-        figures: dict[str, float] = {"holdings": holdings, "xml_mb": round(size / 1e6, 1)}
-        baseline = _nport_worker("baseline", path)
-        figures["baseline_peak_mb"] = round(baseline["peak_mb"])
-        for method in ("streaming", "iterparse_only", "naive_lxml", "naive_stdlib",
-                       "edgartools"):
-            runs = [_nport_worker(method, path) for _ in range(repeat)]
-            if "skipped" in runs[0]:
-                print(f"  {method}: {runs[0]['skipped']}")
-                continue
-            best = min(runs, key=lambda r: r["seconds"])
-            if best["holdings"] != holdings:
-                raise SystemExit(f"bench: {method} read {best['holdings']} holdings")
-            figures[f"{method}_s"] = round(best["seconds"], 2)
-            figures[f"{method}_holdings_per_s"] = round(holdings / best["seconds"])
-            figures[f"{method}_peak_mb"] = round(max(r["peak_mb"] for r in runs))
+        for prefix, size, methods, runs in (
+            ("", holdings, ("streaming", "iterparse_only", "naive_lxml", "naive_stdlib",
+                            "edgartools"), repeat),
+            ("large_", 4 * holdings, ("streaming", "naive_lxml"), 1),
+        ):
+            path = work / f"primary_doc_{size}.xml"
+            xml_bytes = _nport_bench_filing(path, size)
+            print(f"nport: {size:,} holdings, {xml_bytes / 1e6:.1f} MB of XML")
+            figures[f"{prefix}holdings"] = size
+            figures[f"{prefix}xml_mb"] = round(xml_bytes / 1e6, 1)
+            figures[f"{prefix}baseline_peak_mb"] = round(_nport_worker("baseline", path)["peak_mb"])
+            figures.update(_nport_methods(path, size, methods, runs, prefix))
+            figures[f"{prefix}parser_overhead_mb"] = (
+                figures[f"{prefix}streaming_peak_mb"] - figures[f"{prefix}baseline_peak_mb"]
+                - figures[f"{prefix}streaming_output_mb"])
+            path.unlink()
         figures["speedup_vs_naive_lxml"] = round(figures["naive_lxml_s"]
                                                  / figures["streaming_s"], 1)
         figures["speedup_vs_naive_stdlib"] = round(figures["naive_stdlib_s"]
                                                    / figures["streaming_s"], 1)
+        figures["streaming_to_iterparse_floor"] = round(figures["streaming_s"]
+                                                        / figures["iterparse_only_s"], 2)
+        folder = work / "many"
+        folder.mkdir()
+        per_file, count = max(1, holdings // 20), 16
+        for k in range(count):
+            _nport_bench_filing(folder / f"0009990001-24-{k:06d}.xml", per_file)
+        print(f"nport: {count} filings of {per_file:,} holdings, one process vs the pool")
+        figures.update(_nport_methods(folder, count * per_file,
+                                      ("files_one_process", "files_pool"), repeat))
+        figures["pool_speedup"] = round(figures["files_one_process_s"]
+                                        / figures["files_pool_s"], 2)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _print(figures, {"streaming_peak_mb": 300})
     for name, floor in (("streaming_holdings_per_s", 50_000), ("speedup_vs_naive_lxml", 3)):
         verdict = "ok" if figures[name] >= floor else "MISSED"
         print(f"  {name:28} {figures[name]:>12,}  (target >= {floor:,}: {verdict})")
+    growth = figures["large_parser_overhead_mb"] - figures["parser_overhead_mb"]
+    naive_growth = figures["large_naive_lxml_peak_mb"] - figures["naive_lxml_peak_mb"]
+    print(f"  parser overhead at {figures['holdings']:,} and {figures['large_holdings']:,} "
+          f"holdings: {figures['parser_overhead_mb']} MB and "
+          f"{figures['large_parser_overhead_mb']} MB (growth {growth} MB; naive lxml's peak "
+          f"grows {naive_growth} MB)")
     return figures
 
 

@@ -215,6 +215,73 @@ def test_local_files_land_and_bad_ones_are_quarantined(settings: Settings,
     assert again.runs[0].rows_landed == 0
 
 
+def test_many_local_files_are_parsed_in_a_process_pool(settings: Settings, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    """With the pool (forced on for small files), every filing is parsed by a worker —
+    the runner's own parse is never called — and what lands, and what is quarantined with
+    which reason, is exactly what one process lands."""
+    from ingest.plugins.edgar_nport import pipeline
+
+    folder = tmp_path / "filings"
+    folder.mkdir()
+    _bad_files(folder)
+    good = (EDGAR_FIXTURES / "nport_fixture.xml").read_bytes()
+    for k in range(2, 6):  # more good filings than workers x files ahead
+        (folder / f"0001111111-24-00000{k}.xml").write_bytes(
+            good.replace(b"S000006408", b"S00000640%d" % k))
+    alone = dataclasses.replace(settings, duckdb_path=tmp_path / "alone.duckdb",
+                                archive_dir=tmp_path / "alone-archive")
+    (expected,) = ingest_files(alone, [folder], workers=1).runs
+
+    def not_here(self: EdgarNportPlugin, payload: Payload) -> None:
+        raise AssertionError(f"parsed in the runner: {payload.request.url}")
+
+    monkeypatch.setattr(pipeline, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline._ParsedAhead, "_parse_filing", not_here)
+    (run,) = ingest_files(settings, [folder], workers=2).runs
+    assert (run.status, run.payloads, run.quarantined, run.rows_landed) == (
+        expected.status, expected.payloads, expected.quarantined, expected.rows_landed)
+    assert run.payloads == 10 and run.quarantined == 5
+    for table, key in (("nport_filings", "accession_number"),
+                       ("nport_holdings", "accession_number, line_number"),
+                       ("nport_monthly_flows", "accession_number, month_number"),
+                       ("quarantine", "request_label")):
+        columns = ("columns(c -> not starts_with(c, '_'))" if table != "quarantine"
+                   else "request_label, reason")  # not the run's id and times
+        sql = f"select {columns} from raw.{table} order by {key}"
+        assert _rows(settings.duckdb_path, sql) == _rows(alone.duckdb_path, sql), table
+
+
+def test_the_pool_reads_results_in_order_and_keeps_few_ahead(tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ingest.plugins.edgar_nport.pipeline import parse_files
+
+    good = (EDGAR_FIXTURES / "nport_fixture.xml").read_bytes()
+    paths = []
+    for k in range(7):
+        paths.append(tmp_path / f"0001111111-24-00000{k}.xml")
+        paths[-1].write_bytes(good)
+    (tmp_path / "bad.xml").write_bytes(b"<rss/>")
+    paths.insert(3, tmp_path / "bad.xml")
+    with ProcessPoolExecutor(2) as pool:
+        parsed = parse_files(pool, paths, ahead=3)
+        first_path, first = next(parsed)
+        assert first_path == paths[0] and first.result()[1].filing["holdings_count"] == 5
+        seen = [first_path]
+        for path, future in parsed:
+            seen.append(path)
+            if path.name == "bad.xml":
+                with pytest.raises(MalformedPayload, match="root element is rss"):
+                    future.result()
+            else:
+                sha256, document = future.result()
+                assert document.filing["accession_number"] == path.stem
+                assert len(sha256) == 64
+    assert seen == paths
+
+
 def test_missing_local_paths_are_an_error_before_anything_runs(settings: Settings,
                                                               tmp_path: Path) -> None:
     with pytest.raises(EtfflowError, match="no such file or directory"):

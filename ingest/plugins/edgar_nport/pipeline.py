@@ -10,20 +10,33 @@ a ticker without one but listed in the SEC's company ticker file is followed by 
 registrant's CIK (a unit investment trust files N-PORT under the trust's CIK, without
 series). A CIK that the fund ticker file lists with series is not followed by CIK: that
 would fetch every series of a trust for one ticker.
+
+Many local files (``etfflow ingest nport --file DIR``) are parsed in a process pool
+(PARSE_WORKERS processes, a few files ahead of the runner, in plan order): the runner
+still archives, quarantines and lands each payload as it comes; only the parse moves to
+the workers, which read the same file (a file whose bytes changed in between is parsed
+again in the runner). Below POOL_MIN_BYTES in all, one process is faster than starting
+the pool (``scripts/bench.py --nport`` measures the speed-up).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import hashlib
+import multiprocessing
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
-from ingest.core.plugin import PlanParams
+from ingest.core.plugin import Payload, PlanParams, Rows
 from ingest.core.runner import RunResult, run_plugin
+from ingest.plugins.edgar_nport.parser import NportDocument, parse_nport
 from ingest.plugins.edgar_nport.plugin import (
     COMPANY_TICKERS,
     FILINGS,
@@ -31,10 +44,15 @@ from ingest.plugins.edgar_nport.plugin import (
     FUND_CLASSES,
     EdgarNportPlugin,
     cik_key,
+    filing_accession,
+    filing_rows,
     local_requests,
 )
 
 FILINGS_PER_RUN = 200  # the runner keeps a run's fetched bodies in memory until parsed
+PARSE_WORKERS = 2  # processes parsing local filings (this machine has 2 cores)
+POOL_MIN_BYTES = 8 * 1024 * 1024  # less XML than this in all: parse in the runner
+PARSE_AHEAD = 2  # files queued per worker beyond the one it parses (bounds memory)
 
 
 @dataclass
@@ -47,13 +65,88 @@ class NportIngest:
 
 
 def ingest_files(settings: Settings, paths: Sequence[Path | str], *,
-                 show_progress: bool = False) -> NportIngest:
-    """Land N-PORT XML files from disk through the same parser and landing path."""
+                 show_progress: bool = False, workers: int = PARSE_WORKERS) -> NportIngest:
+    """Land N-PORT XML files from disk through the same parser and landing path, parsed
+    in a pool of ``workers`` processes when there are several files and enough XML."""
     requests = local_requests(paths)
     params = PlanParams(extra={"stage": "local_files", "files": len(requests)})
-    run = run_plugin(EdgarNportPlugin(), params, settings, show_progress=show_progress,
-                     requests=requests)
+    files = [_file_path(r.url) for r in requests]
+    if workers < 2 or len(files) < 2 or sum(f.stat().st_size for f in files) < POOL_MIN_BYTES:
+        run = run_plugin(EdgarNportPlugin(), params, settings, show_progress=show_progress,
+                         requests=requests)
+        return NportIngest([run], filings_planned=len(requests))
+    with parse_pool(workers) as pool:
+        plugin = _ParsedAhead(parse_files(pool, files, ahead=workers * PARSE_AHEAD))
+        run = run_plugin(plugin, params, settings, show_progress=show_progress,
+                         requests=requests)
     return NportIngest([run], filings_planned=len(requests))
+
+
+def parse_pool(workers: int) -> ProcessPoolExecutor:
+    # fork: workers start in milliseconds with the parser already imported; they are
+    # started by the first submissions, before the runner opens the warehouse
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _file_path(url: str) -> Path:
+    return Path(unquote(urlsplit(url).path))
+
+
+ParsedFile = tuple[str, NportDocument]  # the sha256 of the bytes parsed, the document
+
+
+def parse_file(path: Path) -> ParsedFile:
+    """Read and parse one local N-PORT file (a pool worker's task)."""
+    body = path.read_bytes()
+    sha256 = hashlib.sha256(body).hexdigest()
+    return sha256, parse_nport(body, filing_accession(path.as_uri(), sha256))
+
+
+def parse_files(pool: ProcessPoolExecutor, paths: Sequence[Path], *, ahead: int
+                ) -> Iterator[tuple[Path, Future[ParsedFile]]]:
+    """Each path with the future of its parse, in order, keeping ``ahead`` parses queued
+    or running: results wait for the reader, never more than ``ahead`` of them."""
+    queued: deque[tuple[Path, Future[ParsedFile]]] = deque()
+    upcoming = iter(paths)
+    for path in upcoming:
+        queued.append((path, pool.submit(parse_file, path)))
+        if len(queued) >= ahead:
+            break
+    while queued:
+        yield queued.popleft()
+        for path in upcoming:
+            queued.append((path, pool.submit(parse_file, path)))
+            break
+
+
+class _ParsedAhead(EdgarNportPlugin):
+    """The N-PORT plugin with its local filings already parsed by ``parse_files``: the
+    payloads arrive in the same order; a MalformedPayload raised in a worker is raised
+    here, so the runner quarantines the file as it would have."""
+
+    def __init__(self, parsed: Iterator[tuple[Path, Future[ParsedFile]]]) -> None:
+        self._parsed = parsed
+        self._waiting: dict[Path, Future[ParsedFile]] = {}
+
+    def parse(self, payload: Payload) -> Mapping[str, Rows]:
+        if payload.status >= 400 or not payload.request.url.startswith("file:"):
+            return super().parse(payload)
+        future = self._future(_file_path(payload.request.url))
+        if future is None:
+            return super().parse(payload)
+        sha256, document = future.result()
+        if sha256 != payload.sha256:  # the file changed after the runner read it
+            return super().parse(payload)
+        return filing_rows(document)
+
+    def _future(self, path: Path) -> Future[ParsedFile] | None:
+        if path in self._waiting:
+            return self._waiting.pop(path)
+        for parsed_path, future in self._parsed:
+            if parsed_path == path:
+                return future
+            self._waiting[parsed_path] = future
+        return None
 
 
 def ingest_tickers(settings: Settings, tickers: Sequence[str], *,

@@ -50,7 +50,12 @@ from ingest.core.plugin import (
     SourceError,
     local_file_requests,
 )
-from ingest.plugins.edgar_nport.parser import HOLDING_COLUMNS, accession_from, parse_nport
+from ingest.plugins.edgar_nport.parser import (
+    HOLDING_COLUMNS,
+    NportDocument,
+    accession_from,
+    parse_nport,
+)
 
 SEC = "https://www.sec.gov"
 FUND_MAP_URL = SEC + "/files/company_tickers_mf.json"
@@ -232,17 +237,24 @@ class EdgarNportPlugin(Plugin):
     def _parse_filing(self, payload: Payload) -> dict[str, Rows]:
         if payload.status >= 400:
             raise SourceError(f"HTTP {payload.status}: filing document not available")
-        path = unquote(urlsplit(payload.request.url).path)
-        accession = accession_from(path) or f"LOCAL-{payload.sha256[:16]}"
-        document = parse_nport(payload.body, accession)
-        # columns null on every line (the debt and derivative sections of an equity fund)
-        # are left out: the landing writes them as NULL without reading a value per row
-        return {
-            FILINGS.name: [document.filing],
-            MONTHLY_FLOWS.name: document.monthly_flows,
-            MONTHLY_RETURNS.name: document.monthly_returns,
-            HOLDINGS.name: document.holdings.drop(columns=list(document.null_columns)),
-        }
+        accession = filing_accession(payload.request.url, payload.sha256)
+        return filing_rows(parse_nport(payload.body, accession))
+
+
+def filing_accession(url: str, sha256: str) -> str:
+    """The accession number in the document's URL or file name, else a stand-in."""
+    return accession_from(unquote(urlsplit(url).path)) or f"LOCAL-{sha256[:16]}"
+
+
+def filing_rows(document: NportDocument) -> dict[str, Rows]:
+    # columns null on every line (the debt and derivative sections of an equity fund)
+    # are left out: the landing writes them as NULL without reading a value per row
+    return {
+        FILINGS.name: [document.filing],
+        MONTHLY_FLOWS.name: document.monthly_flows,
+        MONTHLY_RETURNS.name: document.monthly_returns,
+        HOLDINGS.name: document.holdings.drop(columns=list(document.null_columns)),
+    }
 
 
 # -- fund map and filing lists -----------------------------------------------------------------
