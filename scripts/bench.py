@@ -363,7 +363,15 @@ else:
     holdings = 0  # "baseline": the interpreter, imports and the file in memory
 seconds = time.perf_counter() - started
 if method == "streaming":  # what the result itself takes (grows with the filing)
-    extra["output_mb"] = frame.memory_usage(deep=True).sum() / 1e6
+    seen, output_bytes = set(), 0
+    for values in (frame[c].to_numpy() for c in frame.columns):
+        output_bytes += values.nbytes
+        if values.dtype == object:  # each string object once (codes are shared)
+            for v in values:
+                if v is not None and id(v) not in seen:
+                    seen.add(id(v))
+                    output_bytes += sys.getsizeof(v)
+    extra["output_mb"] = output_bytes / 1e6
 try:  # VmHWM: this process image's peak RSS (ru_maxrss would carry the forking parent's)
     status = open("/proc/self/status").read()
     peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
