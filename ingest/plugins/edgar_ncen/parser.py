@@ -56,6 +56,8 @@ from ingest.plugins.edgar_nport.safe_xml import (
     refuse_doctype,
     xml_start,
 )
+from ingest.plugins.edgar_nport.safe_xml import form_flag as _flag
+from ingest.plugins.edgar_nport.safe_xml import form_text as _text
 
 NS = "http://www.sec.gov/edgar/ncen"
 SUBMISSION_TYPES = frozenset({"N-CEN", "N-CEN/A"})
@@ -99,7 +101,6 @@ CREATION_UNIT_FIELDS = {
     "purchaseCreationUnitCashPerMoreUnits": "redemption_cash_fee_same_day_units_usd",
     "purchaseCreationUnitCashPercentagePerUnit": "redemption_cash_fee_pct",
 }
-_YES_NO = {"Y": True, "N": False, "true": True, "false": False}
 _SGML_FIELD = re.compile(rb"^\s*([A-Z][A-Z -]*[A-Z]):\s*(.*?)\s*$")
 
 
@@ -116,13 +117,6 @@ class NcenDocument:
 # -- small helpers ----------------------------------------------------------------------------
 
 
-def _text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return None if not value or value == "N/A" else value
-
-
 def _number(value: str | None, what: str) -> float | None:
     value = _text(value)
     if value is None:
@@ -131,11 +125,6 @@ def _number(value: str | None, what: str) -> float | None:
         return float(value.replace(",", ""))
     except ValueError:
         raise MalformedPayload(f"{what}: not a number: {value[:40]!r}") from None
-
-
-def _flag(value: str | None) -> bool | None:
-    value = _text(value)
-    return None if value is None else _YES_NO.get(value)
 
 
 def _date(value: str | None, what: str) -> dt.date | None:

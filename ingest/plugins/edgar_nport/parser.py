@@ -53,7 +53,9 @@ import pandas as pd
 from lxml import etree
 
 from ingest.core.plugin import MalformedPayload
-from ingest.plugins.edgar_nport.safe_xml import ITERPARSE_SAFETY, BodyReader, xml_start
+from ingest.plugins.edgar_nport.safe_xml import ITERPARSE_SAFETY, YES_NO, BodyReader, xml_start
+from ingest.plugins.edgar_nport.safe_xml import form_flag as _flag
+from ingest.plugins.edgar_nport.safe_xml import form_text as _text
 from ingest.plugins.edgar_nport.safe_xml import refuse_doctype as _refuse_doctype
 
 NS = "http://www.sec.gov/edgar/nport"
@@ -204,7 +206,6 @@ _NON_CASH_CONDITION = _q("nonCashCollateralCondition")
 _LOAN_FLAG = _q("isLoanByFund")
 _LOAN_CONDITION = _q("loanByFundCondition")
 
-_YES_NO: dict[Any, bool] = {"Y": True, "N": False, "true": True, "false": False}
 _ACCESSION = re.compile(r"(\d{10})-?(\d{2})-?(\d{6})")
 
 
@@ -222,14 +223,6 @@ class NportDocument:
 # -- small helpers -------------------------------------------------------------------------
 
 
-def _text(value: str | None) -> str | None:
-    """Stripped text; empty and the form's "N/A" placeholder become null."""
-    if value is None:
-        return None
-    value = value.strip()
-    return None if not value or value == "N/A" else value
-
-
 def _number(value: str | None, what: str) -> float | None:
     value = _text(value)
     if value is None:
@@ -238,11 +231,6 @@ def _number(value: str | None, what: str) -> float | None:
         return float(value)
     except ValueError:
         raise MalformedPayload(f"{what}: not a number: {value[:40]!r}") from None
-
-
-def _flag(value: str | None) -> bool | None:
-    value = _text(value)
-    return None if value is None else _YES_NO.get(value)
 
 
 def _date(value: str | None, what: str) -> dt.date | None:
@@ -623,7 +611,7 @@ def _holdings_frame(rows: list[list[Any]], first_line: int, accession_number: st
         if kind == "DOUBLE":
             data[name] = _floats(column, name, first_line)
         elif kind == "BOOLEAN":
-            data[name] = _objects(list(map(_YES_NO.get, column)))
+            data[name] = _objects(list(map(YES_NO.get, column)))
         elif kind == "CODED":
             data[name] = _objects(_shared(column))
         else:

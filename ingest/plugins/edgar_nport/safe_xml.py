@@ -1,4 +1,5 @@
-"""Hardened, streaming lxml settings for EDGAR's XML forms (N-PORT, N-CEN).
+"""Hardened, streaming lxml settings for EDGAR's XML forms (N-PORT, N-CEN), and the
+forms' shared text conventions (``form_text``, ``form_flag``).
 
 EDGAR form XML has no DTD, so a document type declaration is refused before parsing (an
 internal subset is how entity-expansion and external-entity attacks arrive), entities
@@ -27,6 +28,23 @@ ITERPARSE_SAFETY: dict[str, Any] = {
     "remove_pis": True,
     "collect_ids": False,
 }
+
+
+# the forms' yes/no values: "Y"/"N" in elements, "true"/"false" in attributes
+YES_NO: dict[Any, bool] = {"Y": True, "N": False, "true": True, "false": False}
+
+
+def form_text(value: str | None) -> str | None:
+    """Stripped text; empty and the forms' "N/A" placeholder become null."""
+    if value is None:
+        return None
+    value = value.strip()
+    return None if not value or value == "N/A" else value
+
+
+def form_flag(value: str | None) -> bool | None:
+    value = form_text(value)
+    return None if value is None else YES_NO.get(value)
 
 
 class BodyReader:
