@@ -103,6 +103,27 @@
 {%- endmacro %}
 
 
+{#- quality_window_days(incremental, bound_column): the normalized days a family model
+    reads, each with its fund's write_from: in an incremental run those from the fund's
+    bound on (the `bounds` CTE), in a full build every day (write_from null). -#}
+{% macro quality_window_days(incremental, bound_column) -%}
+    {%- if incremental -%}
+    select
+        normalized.*,
+        bounds.write_from
+    from normalized
+    inner join bounds
+        on normalized.ticker = bounds.ticker
+    where {{ quality_from_bound('normalized', bound_column) }}
+    {%- else -%}
+    select
+        normalized.*,
+        cast(null as date) as write_from
+    from normalized
+    {%- endif %}
+{%- endmacro %}
+
+
 {#-
     Evidence counts (int_etf_shares_lag_detected, int_etf_creation_units_inferred) are
     kept per fund as state: the counts over the days before evidence_settled_before

@@ -70,28 +70,13 @@ bounds as (
     {{ quality_report_bounds('normalized', 'rewritten', episode_reports + 1, 2 * episode_reports + 2) }}
 
 ),
-
-days as (
-
-    select
-        normalized.*,
-        bounds.write_from
-    from normalized
-    inner join bounds
-        on normalized.ticker = bounds.ticker
-    where {{ quality_from_bound('normalized', 'bounds.read_from') }}
-
-),
-{%- else -%}
-days as (
-
-    select
-        normalized.*,
-        cast(null as date) as write_from
-    from normalized
-
-),
 {%- endif %}
+
+days as (
+
+    {{ quality_window_days(incremental, 'bounds.read_from') }}
+
+),
 
 reports as (
 

@@ -83,28 +83,13 @@ bounds as (
         and state_dates.as_of_date = previous.as_of_date
 
 ),
-
-days as (
-
-    select
-        normalized.*,
-        bounds.write_from
-    from normalized
-    inner join bounds
-        on normalized.ticker = bounds.ticker
-    where {{ quality_from_bound('normalized', 'bounds.write_from') }}
-
-),
-{%- else -%}
-days as (
-
-    select
-        normalized.*,
-        cast(null as date) as write_from
-    from normalized
-
-),
 {%- endif %}
+
+days as (
+
+    {{ quality_window_days(incremental, 'bounds.write_from') }}
+
+),
 
 aum_days as (
 

@@ -51,28 +51,13 @@ bounds as (
                              2 * unit_reports + episode_reports + 2) }}
 
 ),
-
-days as (
-
-    select
-        normalized.*,
-        bounds.write_from
-    from normalized
-    inner join bounds
-        on normalized.ticker = bounds.ticker
-    where {{ quality_from_bound('normalized', 'bounds.read_from') }}
-
-),
-{%- else -%}
-days as (
-
-    select
-        normalized.*,
-        cast(null as date) as write_from
-    from normalized
-
-),
 {%- endif %}
+
+days as (
+
+    {{ quality_window_days(incremental, 'bounds.read_from') }}
+
+),
 
 reports as (
 
