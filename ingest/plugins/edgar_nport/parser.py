@@ -331,10 +331,7 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
     header, general, fund, flows, returns = _parts_a_and_b(root)
     frames.append(_holdings_frame(rows, landed + 1, accession_number))
     del rows
-    # join the chunks column by column, releasing each chunk's column as it is copied
-    columns = {name: np.concatenate([f.pop(name) for f in frames]) for name in HOLDING_COLUMNS}
-    null_columns = tuple(name for name, values in columns.items() if _all_null(values))
-    holdings = pd.DataFrame(columns, copy=False)
+    holdings, null_columns = _join_chunks(frames)
     document = _assemble(accession_number, header, general, fund, flows, returns, holdings)
     return dataclasses.replace(document, null_columns=null_columns)
 
@@ -371,6 +368,22 @@ def _parts_a_and_b(root: etree._Element) -> tuple[dict[str, Any], dict[str, Any]
         else:
             header = _header(element)
     return header, general, fund, flows, returns
+
+
+def _join_chunks(frames: list[dict[str, np.ndarray]]) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The chunks joined column by column into one frame, each chunk's column released as
+    it is copied and each joined column handed to the frame on its own (a frame built
+    from a dict would stack all columns of a type into one block: a transient copy of
+    the whole result). Also the columns null on every line."""
+    holdings = pd.DataFrame(index=pd.RangeIndex(sum(len(f["line_number"]) for f in frames)))
+    null_columns = []
+    for name in HOLDING_COLUMNS:
+        values = np.concatenate([f.pop(name) for f in frames])
+        if _all_null(values):
+            null_columns.append(name)
+        holdings[name] = values
+        del values
+    return holdings, tuple(null_columns)
 
 
 def _all_null(values: np.ndarray) -> bool:
