@@ -362,6 +362,11 @@ elif method == "files_pool":  # the same filings through etfflow's parse pool
 else:
     holdings = 0  # "baseline": the interpreter, imports and the file in memory
 seconds = time.perf_counter() - started
+try:  # VmHWM: this process image's peak RSS (ru_maxrss would carry the forking parent's)
+    status = open("/proc/self/status").read()
+    peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+except (OSError, IndexError):
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 if method == "streaming":  # what the result itself takes (grows with the filing)
     seen, output_bytes = set(), 0
     for values in (frame[c].to_numpy() for c in frame.columns):
@@ -372,11 +377,6 @@ if method == "streaming":  # what the result itself takes (grows with the filing
                     seen.add(id(v))
                     output_bytes += sys.getsizeof(v)
     extra["output_mb"] = output_bytes / 1e6
-try:  # VmHWM: this process image's peak RSS (ru_maxrss would carry the forking parent's)
-    status = open("/proc/self/status").read()
-    peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
-except (OSError, IndexError):
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "holdings": holdings, "peak_mb": peak_mb, **extra}))
 '''
 

@@ -43,6 +43,7 @@ import dataclasses
 import datetime as dt
 import gc
 import re
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -291,7 +292,7 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
         raise MalformedPayload("not XML: the document does not start with '<'")
     _refuse_doctype(body, offset, "N-PORT")
 
-    frames: list[dict[str, np.ndarray]] = []
+    columns = _Columns()
     rows: list[list[Any]] = []
     append = rows.append
     landed = 0
@@ -304,7 +305,7 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
                 if len(rows) == CHUNK_ROWS:
                     # the holdings read so far are cleared husks: drop all but this one
                     del holding.getparent()[:-1]
-                    frames.append(_holdings_frame(rows, landed + 1, accession_number))
+                    columns.extend(_holdings_frame(rows, landed + 1))
                     landed += len(rows)
                     rows = []
                     append = rows.append
@@ -317,12 +318,9 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
         name = etree.QName(root).text if root is not None else "none"
         raise MalformedPayload(f"not an N-PORT document: root element is {name}")
     header, general, fund, flows, returns = _parts_a_and_b(root)
-    frames.append(_holdings_frame(rows, landed + 1, accession_number))
+    columns.extend(_holdings_frame(rows, landed + 1))
     del rows
-    # join the chunks column by column, releasing each chunk's column as it is copied
-    columns = {name: np.concatenate([f.pop(name) for f in frames]) for name in HOLDING_COLUMNS}
-    null_columns = tuple(name for name, values in columns.items() if _all_null(values))
-    holdings = pd.DataFrame(columns, copy=False)
+    holdings, null_columns = columns.frame(accession_number)
     document = _assemble(accession_number, header, general, fund, flows, returns, holdings)
     return dataclasses.replace(document, null_columns=null_columns)
 
@@ -359,6 +357,47 @@ def _parts_a_and_b(root: etree._Element) -> tuple[dict[str, Any], dict[str, Any]
         else:
             header = _header(element)
     return header, general, fund, flows, returns
+
+
+class _Columns:
+    """The typed chunks, appended column by column to one growing buffer per column (a
+    list of objects, or an array of doubles): each chunk is released once appended, and
+    no column exists twice until the end, where each is handed to the frame on its own
+    (a frame built from a dict would stack all columns of a type into one block: a copy
+    of the whole result). So the parse's own memory stays flat in the filing size."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self._data: dict[str, list[Any] | array | np.ndarray] = {
+            name: array("d") if HOLDING_COLUMNS[name] == "DOUBLE" else []
+            for name in DATA_COLUMNS}
+
+    def extend(self, chunk: dict[str, list[Any] | np.ndarray]) -> None:
+        for name, values in chunk.items():
+            column = self._data[name]
+            if isinstance(column, array):
+                column.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+            else:
+                column.extend(values)
+        self.rows += len(next(iter(chunk.values()))) if chunk else 0
+
+    def frame(self, accession_number: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+        """The holdings frame and the columns null on every line."""
+        n = self.rows
+        holdings = pd.DataFrame(index=pd.RangeIndex(n))
+        self._data["accession_number"] = np.full(n, accession_number, dtype=object)
+        self._data["line_number"] = np.arange(1, n + 1, dtype=np.int64)
+        null_columns = []
+        for name in HOLDING_COLUMNS:
+            column = self._data.pop(name)
+            values = (column if isinstance(column, np.ndarray)
+                      else np.frombuffer(column, dtype=np.float64) if isinstance(column, array)
+                      else np.fromiter(column, dtype=object, count=n))
+            if _all_null(values):
+                null_columns.append(name)
+            holdings[name] = values
+            del column, values
+        return holdings, tuple(null_columns)
 
 
 def _all_null(values: np.ndarray) -> bool:
@@ -596,36 +635,28 @@ _CHILD_SLOTS: dict[str, int] = {
 # -- raw text rows to a typed frame (vectorised) ---------------------------------------------
 
 
-def _holdings_frame(rows: list[list[Any]], first_line: int, accession_number: str
-                    ) -> dict[str, np.ndarray]:
+def _holdings_frame(rows: list[list[Any]], first_line: int
+                    ) -> dict[str, list[Any] | np.ndarray]:
     """A chunk of raw rows as typed columns: numbers (strict: a value that is not a number
     is an error, "N/A" is null), Y/N flags, text with the "N/A" placeholder as null. Each
     column is converted in one pass of C-level iteration (``zip``, ``map``, numpy)."""
-    n = len(rows)
     raw_columns = list(zip(*rows, strict=True)) if rows else [()] * N_DATA
-    data: dict[str, np.ndarray] = {
-        "accession_number": np.full(n, accession_number, dtype=object),
-        "line_number": np.arange(first_line, first_line + n, dtype=np.int64),
-    }
+    data: dict[str, list[Any] | np.ndarray] = {}
     for name, column, kind in zip(DATA_COLUMNS, raw_columns, _DATA_KINDS, strict=True):
         if kind == "DOUBLE":
             data[name] = _floats(column, name, first_line)
         elif kind == "BOOLEAN":
-            data[name] = _objects(list(map(YES_NO.get, column)))
+            data[name] = list(map(YES_NO.get, column))
         elif kind == "CODED":
-            data[name] = _objects(_shared(column))
+            data[name] = _shared(column)
         else:
-            data[name] = _objects([None if v == "N/A" else v for v in column])
+            data[name] = [None if v == "N/A" else v for v in column]
     return data
 
 
 _DATA_KINDS = tuple("CODED" if name in CODED and HOLDING_COLUMNS[name] == "VARCHAR"
                     else HOLDING_COLUMNS[name] for name in DATA_COLUMNS)
 _NAN_TEXT = "nan"
-
-
-def _objects(values: list[Any]) -> np.ndarray:
-    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _shared(column: tuple[Any, ...]) -> list[Any]:
