@@ -60,13 +60,35 @@ reported as (
 final as (
 
     -- one row per ticker and report period (an ETF listed twice in a report: the first)
-    select *
-    from reported
-    where ticker is not null
-    qualify row_number() over (
-        partition by ticker, report_period_end
-        order by filing_date desc nulls last, accession_number desc, record_number
-    ) = 1
+    {{ first_row_per(
+        'reported',
+        columns=[
+            'ticker',
+            'series_id',
+            'class_id',
+            'cik',
+            'registrant_name',
+            'fund_name',
+            'accession_number',
+            'record_number',
+            'report_period_end',
+            'filing_date',
+            'creation_unit_size',
+            'creation_unit_redemption_size',
+            'purchase_cash_avg_pct',
+            'purchase_in_kind_avg_pct',
+            'redemption_cash_avg_pct',
+            'redemption_in_kind_avg_pct',
+            'purchase_fee_per_unit_usd',
+            'purchase_fee_pct',
+            'redemption_fee_per_unit_usd',
+            'redemption_fee_pct',
+            'is_in_kind_etf',
+        ],
+        partition_by='ticker, report_period_end',
+        order_by='filing_date desc nulls last, accession_number desc, record_number',
+        where='ticker is not null',
+    ) }}
 
 )
 

@@ -100,11 +100,11 @@ mover_lists as (
         accession_number,
         {{ dbt.listagg(
             "case when status = 'added' then security_name || ' (' || "
-            ~ "cast(round(weight * 100, 2) as varchar) || '%)' end",
+            ~ "cast(round(weight * 100, 2) as " ~ dbt.type_string() ~ ") || '%)' end",
             "'; '", "order by mover_rank") }} as largest_additions,
         {{ dbt.listagg(
             "case when status = 'removed' then security_name || ' (' || "
-            ~ "cast(round(weight * 100, 2) as varchar) || '%)' end",
+            ~ "cast(round(weight * 100, 2) as " ~ dbt.type_string() ~ ") || '%)' end",
             "'; '", "order by mover_rank") }} as largest_deletions
     from movers
     where mover_rank <= 5

@@ -97,10 +97,10 @@ fallback_versions as (
             {%- endif %}
             else 'inferred'
         end as creation_unit_size_source,
-        cast(null as varchar) as series_id,
+        cast(null as {{ dbt.type_string() }}) as series_id,
         cast(null as date) as first_report_period_end,
         cast(null as date) as latest_report_period_end,
-        cast(null as varchar) as first_accession_number,
+        cast(null as {{ dbt.type_string() }}) as first_accession_number,
         0 as reports,
         cast(inferred.nonzero_changes as integer) as inferred_from_changes,
         inferred.multiple_pct as inferred_multiple_pct

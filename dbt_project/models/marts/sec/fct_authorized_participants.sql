@@ -74,23 +74,25 @@ shares as (
 
 top_creators as (
 
-    select ticker, accession_number, ap_name, ap_lei, creation_share_pct
-    from shares
-    where creation_share_pct is not null
-    qualify row_number() over (
-        partition by ticker, accession_number order by purchases_usd desc, ap_key
-    ) = 1
+    {{ first_row_per(
+        'shares',
+        columns=['ticker', 'accession_number', 'ap_name', 'ap_lei', 'creation_share_pct'],
+        partition_by='ticker, accession_number',
+        order_by='purchases_usd desc, ap_key',
+        where='creation_share_pct is not null',
+    ) }}
 
 ),
 
 top_redeemers as (
 
-    select ticker, accession_number, ap_name, ap_lei, redemption_share_pct
-    from shares
-    where redemption_share_pct is not null
-    qualify row_number() over (
-        partition by ticker, accession_number order by redemptions_usd desc, ap_key
-    ) = 1
+    {{ first_row_per(
+        'shares',
+        columns=['ticker', 'accession_number', 'ap_name', 'ap_lei', 'redemption_share_pct'],
+        partition_by='ticker, accession_number',
+        order_by='redemptions_usd desc, ap_key',
+        where='redemption_share_pct is not null',
+    ) }}
 
 ),
 
