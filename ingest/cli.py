@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ingest import reports, seed_reports
+from ingest import reports, seed_reports, spark
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.landing import RUN_LOG_TABLES, Warehouse
@@ -25,6 +25,7 @@ from ingest.core.lock import warehouse_lock
 from ingest.core.plugin import PlanParams, Plugin, discover_plugins, load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import daily_build_args, generate_docs, run_dbt
+from ingest.raw_export import export_raw
 from ingest.serving import SERVING_FILE, publish
 from ingest.universe import issuer_seed_tickers, seed_tickers, universe
 
@@ -359,11 +360,37 @@ def _quarter_end(day: dt.date) -> dt.date:
 def build(settings: Settings, dbt_args: tuple[str, ...], no_publish: bool,
           wait_s: float) -> None:
     """Run `dbt build` on the warehouse, then publish the serving layer; extra arguments go
-    to dbt (e.g. --select marts)."""
+    to dbt (e.g. --select marts). With --target spark: export the raw tables as Parquet
+    and build on Spark instead (the serving layer is DuckDB's: not published)."""
+    on_spark = spark.targets_spark(list(dbt_args))
     with _writing(settings.duckdb_path, wait_s):
+        if on_spark:
+            rows = spark.prepare(settings.duckdb_path, settings.spark_root)
+            console.print(f"raw: {len(rows)} tables, {sum(rows.values()):,} rows as Parquet "
+                          f"in {settings.spark_root / spark.RAW_DIR}", highlight=False)
         _build(settings, list(dbt_args))
-        if not no_publish:
+        if not (no_publish or on_spark):
             _publish(settings)
+
+
+@main.group()
+def export() -> None:
+    """Export warehouse data for other engines."""
+
+
+@export.command(name="raw")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Folder for the Parquet [default: spark/raw beside the warehouse].")
+@WAIT
+@click.pass_obj
+def export_raw_command(settings: Settings, out_dir: Path | None, wait_s: float) -> None:
+    """Every raw.* table as Parquet, one folder per table (what the spark target reads),
+    swapped in whole."""
+    out = out_dir or settings.spark_root / spark.RAW_DIR
+    with _writing(settings.duckdb_path, wait_s):
+        rows = export_raw(settings.duckdb_path, out)
+    console.print(f"raw: {len(rows)} tables, {sum(rows.values()):,} rows as Parquet in {out}",
+                  highlight=False)
 
 
 @main.command()

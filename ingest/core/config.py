@@ -22,6 +22,8 @@ class Settings:
     # file and Parquet); None = the folder `serving/` beside the warehouse, i.e.
     # data/serving for the default warehouse. ETFFLOW_SERVING_DIR overrides.
     serving_dir: Path | None = None
+    # Spark's folder for `etfflow build --target spark` (raw Parquet, tables, metastore)
+    spark_dir: Path | None = None
     offline: bool = False
     user_agent: str = DEFAULT_USER_AGENT
     sec_user_agent: str | None = None  # SEC requires "Name contact@example.com"
@@ -61,6 +63,8 @@ class Settings:
             archive_dir=Path(env.get("ETFFLOW_ARCHIVE_DIR", base.archive_dir)),
             serving_dir=(Path(env["ETFFLOW_SERVING_DIR"])
                          if env.get("ETFFLOW_SERVING_DIR") else base.serving_dir),
+            spark_dir=(Path(env["ETFFLOW_SPARK_DIR"])
+                       if env.get("ETFFLOW_SPARK_DIR") else base.spark_dir),
             offline=env.get("ETFFLOW_OFFLINE", "").lower() in {"1", "true", "yes"},
             user_agent=env.get("ETFFLOW_USER_AGENT", base.user_agent),
             sec_user_agent=env.get("ETFFLOW_SEC_USER_AGENT") or None,
@@ -81,6 +85,11 @@ class Settings:
     def serving_root(self) -> Path:
         """The serving folder: ``serving_dir``, else ``serving/`` beside the warehouse."""
         return self.serving_dir or self.duckdb_path.parent / "serving"
+
+    @property
+    def spark_root(self) -> Path:
+        """Spark's folder: ``spark_dir``, else ``spark/`` beside the warehouse."""
+        return self.spark_dir or self.duckdb_path.parent / "spark"
 
 
 def _host_suffix(text: str) -> str:
