@@ -163,7 +163,7 @@ fresh_candidates as (
 
     select
         candidate_counts.*,
-        {{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }} as shares_age_days,
+        cast({{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }} as bigint) as shares_age_days,
         row_number() over (
             partition by ticker, as_of_date order by source_priority
         ) as candidate_rank
