@@ -9,7 +9,7 @@
 #}
 {% materialization snapshot, adapter='spark' %}
     {%- if (config.get('file_format') or 'parquet') in ['delta', 'iceberg', 'hudi'] -%}
-        {{ return(dbt_spark.materialization_snapshot_spark()) }}
+        {{ return(dbt.materialization_snapshot_spark()) }}
     {%- endif -%}
     {%- set target_relation = api.Relation.create(
         schema=model.schema, identifier=model.alias, type='table') -%}
