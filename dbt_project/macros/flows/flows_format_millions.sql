@@ -1,6 +1,6 @@
 {#
     flows_format_millions(expr): a USD amount as text in millions with one decimal
-    ('12.3'), for human-readable reasons. DuckDB formats with printf; other adapters get
+    ('12.3'), for human-readable reasons. DuckDB and Spark format with printf; other adapters get
     a portable cast of the rounded value.
 #}
 {% macro flows_format_millions(expr) %}
@@ -9,6 +9,11 @@
 
 {% macro duckdb__flows_format_millions(expr) -%}
     printf('%.1f', ({{ expr }}) / 1000000.0)
+{%- endmacro %}
+
+{#- Spark's printf takes the same format (Java's formatter) -#}
+{% macro spark__flows_format_millions(expr) -%}
+    {{- duckdb__flows_format_millions(expr) -}}
 {%- endmacro %}
 
 {% macro default__flows_format_millions(expr) -%}
