@@ -90,8 +90,7 @@ def spark_build(demo_build, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     assert outcome.success, outcome.failures
     from pyspark.sql import SparkSession
 
-    session = SparkSession.getActiveSession()  # dbt-spark's, with the profile's settings
-    assert session is not None
+    session = SparkSession.builder.getOrCreate()  # dbt-spark's, with the profile's settings
     print(f"\nSpark build of the marts: {seconds:.0f} s ({outcome.summary()})")
     yield SparkBuild(db, session, mart_keys(root / "target" / "manifest.json"), seconds)
     session.stop()
