@@ -19,7 +19,7 @@ final as (
 
         ----------  ids
         ticker,
-        row_number() over (partition by ticker order by valid_from) as version_number,
+        cast(row_number() over (partition by ticker order by valid_from) as bigint) as version_number,
 
         ----------  descriptive, each with its source
         fund_name,

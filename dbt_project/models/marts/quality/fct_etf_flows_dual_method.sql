@@ -193,10 +193,10 @@ scored as (
 
     select
         trust_inputs.*,
-        100.0 * sum(is_trustworthy) over (
+        100.0 * cast(sum(is_trustworthy) over (
             partition by ticker order by as_of_date
             rows between {{ score_days - 1 }} preceding and current row
-        ) / nullif(sum(is_scored) over (
+        ) as double) / nullif(sum(is_scored) over (
             partition by ticker order by as_of_date
             rows between {{ score_days - 1 }} preceding and current row
         ), 0) as quality_score
