@@ -134,7 +134,7 @@ inferred as (
             when nonzero_changes = 0 or nonzero_changes < {{ min_changes }} then null
             {%- for size in candidates %}
             when multiples_of_{{ size }} >= {{ min_share }} * nonzero_changes
-                then 100.0 * multiples_of_{{ size }} / nonzero_changes
+                then 100.0 * cast(multiples_of_{{ size }} as double) / nonzero_changes
             {%- endfor %}
         end as multiple_pct
     from stats

@@ -48,16 +48,16 @@ final as (
     select
         per_fund.*,
         case when premium_days_measured > 0
-            then 100.0 * premium_days_followed_by_creation / premium_days_measured
+            then 100.0 * cast(premium_days_followed_by_creation as double) / premium_days_measured
         end as premium_follow_through_pct,
         case when discount_days_measured > 0
-            then 100.0 * discount_days_followed_by_redemption / discount_days_measured
+            then 100.0 * cast(discount_days_followed_by_redemption as double) / discount_days_measured
         end as discount_follow_through_pct,
         case when days_measured > 0
-            then 100.0 * days_followed_by_creation / days_measured
+            then 100.0 * cast(days_followed_by_creation as double) / days_measured
         end as base_creation_pct,
         case when days_measured > 0
-            then 100.0 * days_followed_by_redemption / days_measured
+            then 100.0 * cast(days_followed_by_redemption as double) / days_measured
         end as base_redemption_pct
     from per_fund
 

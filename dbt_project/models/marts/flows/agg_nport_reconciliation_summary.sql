@@ -99,7 +99,7 @@ final as (
         summary.*,
         case
             when comparable_fund_months > 0
-                then round(100.0 * fund_months_within / comparable_fund_months, 6)
+                then round(100.0 * cast(fund_months_within as double) / comparable_fund_months, 6)
         end as share_within_pct
     from summary
 

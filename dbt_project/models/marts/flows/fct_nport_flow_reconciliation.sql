@@ -114,7 +114,7 @@ final as (
             when start_aum_usd > 0
                 then 100.0 * (our_net_flow_usd - nport_net_flow_usd) / start_aum_usd
         end as difference_pct_aum,
-        case when trading_days > 0 then 100.0 * days_with_flow / trading_days end as coverage_pct,
+        case when trading_days > 0 then 100.0 * cast(days_with_flow as double) / trading_days end as coverage_pct,
         (
             our_net_flow_usd is not null
             and nport_net_flow_usd is not null

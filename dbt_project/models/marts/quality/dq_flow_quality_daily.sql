@@ -73,7 +73,7 @@ final as (
         days.funds,
         days.funds_with_flow,
         days.funds_clean,
-        round(100.0 * days.funds_clean / days.funds, 4) as clean_pct,
+        round(100.0 * cast(days.funds_clean as double) / days.funds, 4) as clean_pct,
         coalesce(flags.repairs, 0) as repairs,
         coalesce(flags.spike_revert_flags, 0) as spike_revert_flags,
         coalesce(flags.stale_flags, 0) as stale_flags,
@@ -85,7 +85,7 @@ final as (
         days.funds_concordant,
         case
             when days.funds_with_both_methods > 0
-                then round(100.0 * days.funds_concordant / days.funds_with_both_methods, 4)
+                then round(100.0 * cast(days.funds_concordant as double) / days.funds_with_both_methods, 4)
         end as concordance_pct,
         days.funds_on_aum_method,
         round(days.method_difference_abs_usd, 2) as method_difference_abs_usd,

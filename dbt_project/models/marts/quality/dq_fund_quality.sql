@@ -128,7 +128,7 @@ final as (
         cast(history.repaired_days as integer) as repaired_days,
         case
             when history.days_with_shares > 0
-                then round(100.0 * (history.days_with_shares - history.anomaly_days)
+                then round(100.0 * cast(history.days_with_shares - history.anomaly_days as double)
                            / history.days_with_shares, 4)
         end as clean_days_pct,
 
@@ -136,7 +136,7 @@ final as (
         cast(history.issuer_count_days as integer) as issuer_count_days,
         case
             when history.days_with_shares > 0
-                then round(100.0 * history.issuer_count_days / history.days_with_shares, 4)
+                then round(100.0 * cast(history.issuer_count_days as double) / history.days_with_shares, 4)
         end as issuer_count_pct,
         sources.issuer_source,
         cast(coalesce(sources.issuer_compared_days, 0) as integer) as issuer_compared_days,
@@ -164,7 +164,7 @@ final as (
         cast(coalesce(methods.concordant_days, 0) as integer) as concordant_days,
         case
             when methods.both_methods_days > 0
-                then round(100.0 * methods.concordant_days / methods.both_methods_days, 4)
+                then round(100.0 * cast(methods.concordant_days as double) / methods.both_methods_days, 4)
         end as concordance_pct,
         cast(coalesce(methods.low_confidence_days, 0) as integer) as low_confidence_days,
 
