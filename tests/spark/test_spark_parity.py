@@ -104,11 +104,8 @@ def test_every_mart_has_a_key(spark_build: SparkBuild) -> None:
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     """Values as plain Python objects both engines' frames agree on: dates and timestamps
     as naive pandas timestamps, decimals as int (scale 0) or float, NaN/NaT as None."""
-    out = {}
-    for column in frame.columns:
-        values = frame[column].astype(object).where(frame[column].notna(), None)
-        out[column] = [_value(v) for v in values]
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame({column: [None if pd.isna(v) else _value(v) for v in frame[column]]
+                         for column in frame.columns}, index=frame.index, dtype=object)
 
 
 def _value(value: object) -> object:
@@ -117,8 +114,6 @@ def _value(value: object) -> object:
 
     import numpy as np
 
-    if value is None:
-        return None
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, np.integer | np.bool_):

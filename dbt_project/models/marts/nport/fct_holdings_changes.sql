@@ -96,15 +96,16 @@ movers as (
 
 mover_lists as (
 
+    {#- `+ 0.0`: a weight rounding to zero reads 0.0%, never -0.0% (on every engine) #}
     select
         accession_number,
         {{ dbt.listagg(
             "case when status = 'added' then security_name || ' (' || "
-            ~ "cast(round(weight * 100, 2) as " ~ dbt.type_string() ~ ") || '%)' end",
+            ~ "cast(round(weight * 100, 2) + 0.0 as " ~ dbt.type_string() ~ ") || '%)' end",
             "'; '", "order by mover_rank") }} as largest_additions,
         {{ dbt.listagg(
             "case when status = 'removed' then security_name || ' (' || "
-            ~ "cast(round(weight * 100, 2) as " ~ dbt.type_string() ~ ") || '%)' end",
+            ~ "cast(round(weight * 100, 2) + 0.0 as " ~ dbt.type_string() ~ ") || '%)' end",
             "'; '", "order by mover_rank") }} as largest_deletions
     from movers
     where mover_rank <= 5
