@@ -78,18 +78,21 @@ ranked as (
     select
         classified.*,
         flow_usd / trading_days as flow_avg_daily_usd,
-        rank() over (
-            partition by as_of_date, flow_window order by flow_usd desc
-        ) as inflow_rank_overall,
-        rank() over (
-            partition by as_of_date, flow_window, category_group order by flow_usd desc
-        ) as inflow_rank_in_category,
-        rank() over (
-            partition by as_of_date, flow_window order by flow_usd asc
-        ) as outflow_rank_overall,
-        rank() over (
-            partition by as_of_date, flow_window, category_group order by flow_usd asc
-        ) as outflow_rank_in_category
+        -- bigint ranks (Spark's rank() is an int); nulls last on every engine
+        cast(rank() over (
+            partition by as_of_date, flow_window order by flow_usd desc nulls last
+        ) as bigint) as inflow_rank_overall,
+        cast(rank() over (
+            partition by as_of_date, flow_window, category_group
+            order by flow_usd desc nulls last
+        ) as bigint) as inflow_rank_in_category,
+        cast(rank() over (
+            partition by as_of_date, flow_window order by flow_usd asc nulls last
+        ) as bigint) as outflow_rank_overall,
+        cast(rank() over (
+            partition by as_of_date, flow_window, category_group
+            order by flow_usd asc nulls last
+        ) as bigint) as outflow_rank_in_category
     from classified
 
 )
