@@ -7,8 +7,10 @@
     {{ return(adapter.dispatch('flows_format_millions', 'etfflow')(expr)) }}
 {% endmacro %}
 
+{#- round() first: a tie (307.25) rounds away from zero on both engines, where printf alone
+    rounds it to even in DuckDB (C) and up in Spark (Java) -#}
 {% macro duckdb__flows_format_millions(expr) -%}
-    printf('%.1f', ({{ expr }}) / 1000000.0)
+    printf('%.1f', round(({{ expr }}) / 1000000.0, 1))
 {%- endmacro %}
 
 {#- Spark's printf takes the same format (Java's formatter) -#}
