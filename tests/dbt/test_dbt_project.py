@@ -77,11 +77,18 @@ def dbt_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
     yield Build(bool(result.success), statuses, failures, duckdb_path, materialized)
 
 
+# Contracts say `string` (Spark has no length-less varchar), which DuckDB names varchar.
+DUCKDB_TYPE_NAMES = {"string": "varchar"}
+
+
 def _contracts() -> dict[str, dict[str, str]]:
-    """Mart name -> {column: declared data_type}, for every contract-enforced mart."""
+    """Mart name -> {column: declared data_type, as DuckDB names it}, for every
+    contract-enforced mart."""
     models = yaml.safe_load(MARTS_YAML.read_text())["models"]
     return {
-        m["name"]: {c["name"]: c["data_type"].lower() for c in m["columns"]}
+        m["name"]: {c["name"]: DUCKDB_TYPE_NAMES.get(c["data_type"].lower(),
+                                                     c["data_type"].lower())
+                    for c in m["columns"]}
         for m in models
         if m.get("config", {}).get("contract", {}).get("enforced")
     }
