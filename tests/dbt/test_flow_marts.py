@@ -389,6 +389,36 @@ def test_daily_test_scope_checks_the_rebuilt_days_only(
     assert dict(outcome.statuses) == {"fail": 1}, outcome.failures
 
 
+def test_row_rules_fail_naming_each_broken_rule(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row_rules test (several per-row rules of one model, one scan) passes on the
+    demo, fails once one row breaks a rule, and its stored failures name each broken
+    rule with the number of rows breaking it."""
+    from ingest.dbt import run_dbt
+
+    copy = _copy_warehouse(demo, "row-rules", monkeypatch)
+    rules_test = ["test", "--select", "fct_etf_flows_daily_row_rules", "--store-failures"]
+    assert run_dbt(rules_test, copy, quiet=True).success
+    with duckdb.connect(str(copy)) as con:  # one day's flow off its identities; a status
+        con.execute("""
+            update fct_etf_flows_daily
+            set net_flow_usd = net_flow_usd + 1e6, flow_status = 'unknown'
+            where rowid = (
+                select rowid from fct_etf_flows_daily
+                where net_flow_usd is not null and flow_status = 'reported'
+                    and aum_start_usd is not null and aum_usd is not null
+                order by ticker, as_of_date limit 1)""")
+    outcome = run_dbt(rules_test, copy, quiet=True)
+    assert dict(outcome.statuses) == {"fail": 1}, outcome.failures
+    with duckdb.connect(str(copy)) as con:
+        broken = con.execute("select rule_name, failing_rows from "
+                             "main_dbt_test__audit.fct_etf_flows_daily_row_rules "
+                             "order by rule_name").fetchall()
+    assert broken == [("aum_identity", 1), ("flow_status_accepted_values", 1),
+                      ("net_flow_identity", 1)]
+
+
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     """The relation's columns but the run that wrote each row (dbt_run_started_at)."""
     return [name for (name,) in con.execute(
