@@ -23,7 +23,7 @@ from ingest.core.plugin import load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import DATA_BUILD, run_dbt
 from ingest.report_html import write_report
-from ingest.sample import demo_runs
+from ingest.sample import DemoRun, demo_runs
 from ingest.sample.cache import sample_archive
 from ingest.serving import PublishResult, publish
 from ingest.universe import seed_tickers
@@ -59,7 +59,8 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
     with _phase(result, "sample archive"), console.status("generating the sample archive…"):
         sample_archive(archive_dir)
     with _phase(result, "ingest replay"):
-        result.runs = replay_sample(archive_dir, duckdb_path, seed_tickers(), console=console)
+        result.runs = replay_sample(archive_dir, duckdb_path, demo_runs(seed_tickers()),
+                                    console=console)
     with _phase(result, "dbt build"), console.status("dbt build…"):
         built = run_dbt(DATA_BUILD, duckdb_path, quiet=True)
     if not built.success:
@@ -73,29 +74,29 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
     return result
 
 
-def replay_sample(archive_dir: Path, duckdb_path: Path, tickers: tuple[str, ...], *,
+def replay_sample(archive_dir: Path, duckdb_path: Path, runs: list[DemoRun], *,
                   land_batch_payloads: int = 500, console: Console | None = None
                   ) -> list[RunResult]:
-    """Replay the demo's ingest runs for ``tickers`` from a sample archive into the
+    """Replay ingest runs (``ingest.sample.demo_runs``) from a sample archive into the
     warehouse, through the plugins and the run log, and label the warehouse sample data."""
     # A replay fetches instantly, so it lands in large batches (live runs keep the default):
     # the iShares backfill alone is ~9,700 small payloads.
     settings = Settings(duckdb_path=duckdb_path, archive_dir=archive_dir, offline=True,
                         land_batch_payloads=land_batch_payloads)
-    runs = []
+    results = []
     with Warehouse(duckdb_path) as wh:  # one connection for every replayed run
         # reports on this warehouse carry the label
         wh.con.execute(f"create or replace table {reports.SAMPLE_MARKER} as select ? as label",
                        [SAMPLE_LABEL])
-        for run in track(demo_runs(tickers), description="replaying ingest runs",
+        for run in track(runs, description="replaying ingest runs",
                          console=console, transient=True, disable=console is None):
             replay = settings.with_overrides(replay_as_of=run.as_of)
             outcome = run_plugin(load_plugin(run.plugin), run.params, replay, warehouse=wh)
             if outcome.status == "failed" or len(outcome.errors) != run.expected_errors:
                 raise EtfflowError(
                     f"demo ingest {outcome.status}: {'; '.join(outcome.errors[:3])}")
-            runs.append(outcome)
-    return runs
+            results.append(outcome)
+    return results
 
 
 @contextlib.contextmanager

@@ -151,14 +151,20 @@ def raw_rows(path: Path) -> dict[str, list[tuple]]:
 def test_a_sample_world_replayed_twice_lands_the_same_raw_rows(small_world,
                                                                tmp_path: Path) -> None:
     """The small world (tests/conftest.py) replayed through every plugin twice, in batches
-    of 500 and of 50 payloads: the same rows."""
+    of 500 and of 200 payloads: the same rows. Of the daily Yahoo snapshot runs, all alike,
+    three are replayed."""
     from ingest.demo import replay_sample
+    from ingest.sample import demo_runs
 
-    for name, batch in (("a", 500), ("b", 50)):
-        replay_sample(small_world.archive_dir, tmp_path / name / "warehouse.duckdb",
-                      small_world.tickers, land_batch_payloads=batch)
+    runs = demo_runs(small_world.tickers)
+    snapshots = [r for r in runs if r.plugin == "yahoo" and r.params.start == r.params.end]
+    assert len(snapshots) == SNAPSHOT_HISTORY_DAYS
+    runs = [r for r in runs if r not in snapshots[3:]]
+    for name, batch in (("a", 500), ("b", 200)):
+        replay_sample(small_world.archive_dir, tmp_path / name / "warehouse.duckdb", runs,
+                      land_batch_payloads=batch)
     first = raw_rows(tmp_path / "a" / "warehouse.duckdb")
-    assert {"yahoo_prices", "issuer_fund_days", "nport_holdings"} <= {
+    assert {"yahoo_prices", "yahoo_fund_snapshots", "issuer_fund_days", "nport_holdings"} <= {
         table for table, rows in first.items() if rows}
     assert raw_rows(tmp_path / "b" / "warehouse.duckdb") == first
 
