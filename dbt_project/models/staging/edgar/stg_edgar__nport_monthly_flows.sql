@@ -34,22 +34,10 @@ dataset_submissions as (
 
 dataset_months as (
 
-    {%- for k in [1, 2, 3] %}
-    select
-        dataset_funds.accession_number,
-        {{ k }} as month_number,
-        cast({{ dbt.dateadd('month', k - 3, dbt.date_trunc('month', 'dataset_submissions.period_end')) }} as date) as flow_month,
-        dataset_funds.sales_mon{{ k }}_usd as sales_usd,
-        dataset_funds.reinvestments_mon{{ k }}_usd as reinvestments_usd,
-        dataset_funds.redemptions_mon{{ k }}_usd as redemptions_usd,
-        dataset_funds.loaded_at as _loaded_at
-    from dataset_funds
-    inner join dataset_submissions
-        on dataset_funds.accession_number = dataset_submissions.accession_number
-    where dataset_funds.accession_number not in (select accession_number from xml_accessions)
-        and dataset_submissions.period_end is not null
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    {{ nport_dataset_months('dataset_funds', 'flow_month', {
+        'sales_usd': 'sales_mon{k}_usd',
+        'reinvestments_usd': 'reinvestments_mon{k}_usd',
+        'redemptions_usd': 'redemptions_mon{k}_usd'}) }}
 
 ),
 

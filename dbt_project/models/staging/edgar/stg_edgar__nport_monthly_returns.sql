@@ -32,21 +32,9 @@ dataset_submissions as (
 
 dataset_months as (
 
-    {%- for k in [1, 2, 3] %}
-    select
-        dataset_returns.accession_number,
-        coalesce(dataset_returns.class_id, '') as class_id,
-        {{ k }} as month_number,
-        cast({{ dbt.dateadd('month', k - 3, dbt.date_trunc('month', 'dataset_submissions.period_end')) }} as date) as return_month,
-        dataset_returns.total_return_mon{{ k }}_pct as total_return_pct,
-        dataset_returns.loaded_at as _loaded_at
-    from dataset_returns
-    inner join dataset_submissions
-        on dataset_returns.accession_number = dataset_submissions.accession_number
-    where dataset_returns.accession_number not in (select accession_number from xml_accessions)
-        and dataset_submissions.period_end is not null
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    {{ nport_dataset_months('dataset_returns', 'return_month',
+        {'total_return_pct': 'total_return_mon{k}_pct'},
+        key_columns=["coalesce(dataset_returns.class_id, '') as class_id"]) }}
 
 ),
 
