@@ -155,10 +155,10 @@ def print_report(result: DemoResult, console: Console) -> None:
             reports.render(report, "text", console, label=None)
     console.print(result.dbt_summary)
     path = result.duckdb_path
+    phases = ", ".join(f"{name} {s:.1f} s" for name, s in result.phase_seconds.items())
     console.print(
-        f"{SAMPLE_LABEL}. Built in {result.seconds:.1f} s ("
-        + ", ".join(f"{name} {s:.1f} s" for name, s in result.phase_seconds.items())
-        + f"). Warehouse: [bold]{path}[/]\n"
+        f"{SAMPLE_LABEL}. Built in {result.seconds:.1f} s{f' ({phases})' if phases else ''}. "
+        f"Warehouse: [bold]{path}[/]\n"
         f"Reports: etfflow --db {path} flows SPY | signals SPY,QQQ,IWM | top bond 10 | "
         f"sectors | arbitrage | reconcile | quality VDC\n"
         f"HTML:    {result.report_path} (charts, one file; opens offline in a browser)\n"
