@@ -42,19 +42,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import itertools
 import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
 from lxml import etree
 
+from ingest.core.ahead import submitted_ahead
 from ingest.core.plugin import MalformedPayload
-from ingest.plugins.edgar_nport.safe_xml import ITERPARSE_SAFETY, YES_NO, BodyReader, xml_start
+from ingest.plugins.edgar_nport.safe_xml import ITERPARSE_SAFETY, YES_NO, xml_start
 from ingest.plugins.edgar_nport.safe_xml import form_flag as _flag
 from ingest.plugins.edgar_nport.safe_xml import form_text as _text
 from ingest.plugins.edgar_nport.safe_xml import refuse_doctype as _refuse_doctype
@@ -137,7 +141,11 @@ HOLDING_COLUMNS: dict[str, str] = {
 DATA_COLUMNS = tuple(HOLDING_COLUMNS)[2:]          # what a holding element provides
 DATA_INDEX = {name: i for i, name in enumerate(DATA_COLUMNS)}
 N_DATA = len(DATA_COLUMNS)
-CHUNK_ROWS = 8192                                  # raw rows typed and compacted at a time
+PIECE_BYTES = 1 << 20       # holdings parsed at a time: about 1,300 of them, a ~10 MB tree
+PIECES_AHEAD = 2            # pieces parsed ahead of the reader (bounds memory)
+BATCH_HOLDINGS = 2048       # holdings read at a time from a document parsed whole
+# a holding's start tag, with the namespace prefix the document gives it (usually none)
+_HOLDING_START = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)invstOrSec[\s/>]")
 CODED = frozenset({"units", "currency", "payoff_profile", "asset_category", "issuer_category",
                    "country", "other_country", "fair_value_level", "debt_coupon_kind",
                    "repo_category", "derivative_category", "derivative_currency",
@@ -264,21 +272,6 @@ def accession_from(text: str) -> str | None:
     return f"{match[1]}-{match[2]}-{match[3]}" if match else None
 
 
-# -- input hygiene -------------------------------------------------------------------------
-
-
-def _holding_events(source: BinaryIO) -> Iterator[tuple[str, etree._Element]]:
-    """End events for the holdings only: lxml matches the tag in C and builds no Python
-    object for any other element (Parts A and B are read from the tree after the parse)."""
-    return etree.iterparse(
-        source,
-        events=("end",),
-        tag=HOLDING,
-        remove_blank_text=True,  # filings are pretty-printed: no whitespace-only nodes
-        **ITERPARSE_SAFETY,
-    )
-
-
 # -- the parse -----------------------------------------------------------------------------
 
 
@@ -291,38 +284,109 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
     if body[offset:offset + 1] != b"<":
         raise MalformedPayload("not XML: the document does not start with '<'")
     _refuse_doctype(body, offset, "N-PORT")
-
-    columns = _Columns()
-    rows: list[list[Any]] = []
-    append = rows.append
-    landed = 0
-    context = _holding_events(BodyReader(body, offset))
     with _gc_paused():
         try:
-            for _, holding in context:
-                append(_holding_row(holding))
-                holding.clear(keep_tail=False)
-                if len(rows) == CHUNK_ROWS:
-                    # the holdings read so far are cleared husks: drop all but this one
-                    del holding.getparent()[:-1]
-                    columns.extend(_holdings_frame(rows, landed + 1))
-                    landed += len(rows)
-                    rows = []
-                    append = rows.append
-        except etree.XMLSyntaxError as exc:
-            raise MalformedPayload(f"malformed or truncated XML: {exc}") from None
-    root = context.root
-    if root is not None and root.getroottree().docinfo.doctype:
-        raise MalformedPayload("document type declaration found: N-PORT filings have none")
-    if root is None or (root.tag != ROOT and next(root.iter(ROOT), None) is None):
-        name = etree.QName(root).text if root is not None else "none"
-        raise MalformedPayload(f"not an N-PORT document: root element is {name}")
+            root, columns = _parse_in_pieces(body, offset)
+        except _NotSplittable:
+            root, columns = _parse_whole(body, offset)
     header, general, fund, flows, returns = _parts_a_and_b(root)
-    columns.extend(_holdings_frame(rows, landed + 1))
-    del rows
     holdings, null_columns = columns.frame(accession_number)
     document = _assemble(accession_number, header, general, fund, flows, returns, holdings)
     return dataclasses.replace(document, null_columns=null_columns)
+
+
+class _NotSplittable(Exception):
+    """The holdings cannot be cut out of the bytes (no literal holding tags, or a cut that
+    lands inside markup): the document is parsed whole instead."""
+
+
+def _parse_in_pieces(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
+    """The document without its holdings (one empty placeholder in their place), then the
+    holdings in pieces of about PIECE_BYTES, each wrapped in an element that declares the
+    namespaces in scope where the holdings stand, parsed in a helper thread PIECES_AHEAD
+    pieces ahead of the main thread reading them."""
+    match = _HOLDING_START.search(body, offset)
+    if match is None:
+        raise _NotSplittable
+    end_tag = b"</" + match[1] + b"invstOrSec>"
+    first, last = match.start(), body.rfind(end_tag)
+    if last < first:
+        raise _NotSplittable
+    end = last + len(end_tag)
+    try:
+        root = etree.fromstring(body[offset:first] + b"<" + match[1] + b"invstOrSec/>"
+                                + body[end:], _parser())
+    except etree.XMLSyntaxError:
+        raise _NotSplittable from None
+    _check_document(root)
+    placeholders = list(root.iter(HOLDING))
+    if len(placeholders) != 1 or len(placeholders[0]) or placeholders[0].text is not None:
+        raise _NotSplittable  # the cut is not where the holdings stand
+    declarations = "".join(f" xmlns{':' + p if p else ''}={quoteattr(uri)}"
+                           for p, uri in placeholders[0].nsmap.items())
+    encoding = root.getroottree().docinfo.encoding
+    before = f'<?xml version="1.0" encoding="{encoding}"?><piece{declarations}>'.encode()
+    after = b"</piece>"
+
+    def parse_piece(span: tuple[int, int]) -> etree._Element:
+        return etree.fromstring(b"".join((before, body[span[0]:span[1]], after)), _parser())
+
+    with ThreadPoolExecutor(1) as pool:
+        parsed = submitted_ahead(pool, parse_piece, _piece_spans(body, end_tag, first, end),
+                                 ahead=PIECES_AHEAD)
+        try:
+            columns = _read_holdings(future.result().iter(HOLDING) for _, future in parsed)
+        except etree.XMLSyntaxError:
+            raise _NotSplittable from None  # a cut inside a comment or CDATA section
+    return root, columns
+
+
+def _piece_spans(body: bytes, end_tag: bytes, first: int, end: int) -> Iterator[tuple[int, int]]:
+    """Byte ranges from ``first`` to ``end``, each ending after a holding's end tag at
+    least PIECE_BYTES on (one bytes.find per piece)."""
+    start = first
+    while start < end:
+        cut = body.find(end_tag, start + PIECE_BYTES)
+        stop = end if cut < 0 else cut + len(end_tag)
+        yield start, stop
+        start = stop
+
+
+def _parse_whole(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
+    """The whole document as one tree: only for documents the byte cut cannot handle (a
+    prefix-free scan finds no holding, or a cut lands inside markup), and for the errors
+    of a malformed document."""
+    try:
+        root = etree.fromstring(body[offset:], _parser())
+    except etree.XMLSyntaxError as exc:
+        raise MalformedPayload(f"malformed or truncated XML: {exc}") from None
+    _check_document(root)
+    holdings = root.iter(HOLDING)
+    batches = iter(lambda: list(itertools.islice(holdings, BATCH_HOLDINGS)), [])
+    return root, _read_holdings(batches)
+
+
+def _parser() -> etree.XMLParser:
+    """A hardened parser (one per parse: an lxml parser serialises the threads using it)."""
+    return etree.XMLParser(remove_blank_text=True, **ITERPARSE_SAFETY)
+
+
+def _check_document(root: etree._Element) -> None:
+    if root.getroottree().docinfo.doctype:
+        raise MalformedPayload("document type declaration found: N-PORT filings have none")
+    if root.tag != ROOT and next(root.iter(ROOT), None) is None:
+        raise MalformedPayload(f"not an N-PORT document: root element is "
+                               f"{etree.QName(root).text}")
+
+
+def _read_holdings(groups: Iterable[Iterable[etree._Element]]) -> _Columns:
+    """Each group of holdings read into raw rows, then typed column by column."""
+    columns = _Columns()
+    for group in groups:
+        rows = list(map(_holding_row, group))
+        if rows:
+            columns.extend(_holdings_frame(rows, columns.rows + 1))
+    return columns
 
 
 @contextmanager
