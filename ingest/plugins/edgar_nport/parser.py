@@ -45,7 +45,7 @@ import gc
 import itertools
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -454,20 +454,18 @@ class _Columns:
         null_columns = []
         for name in HOLDING_COLUMNS:
             column = self._data.pop(name)
-            values = (column if isinstance(column, np.ndarray)
-                      else np.frombuffer(column, dtype=np.float64) if isinstance(column, array)
-                      else np.fromiter(column, dtype=object, count=n))
-            if _all_null(values):
+            if isinstance(column, list):
+                is_null = column.count(None) == n
+                values = np.fromiter(column, dtype=object, count=n)
+            else:
+                values = column if isinstance(column, np.ndarray) else np.frombuffer(
+                    column, dtype=np.float64)
+                is_null = values.dtype.kind == "f" and bool(np.isnan(values).all())
+            if is_null:
                 null_columns.append(name)
             holdings[name] = values
             del column, values
         return holdings, tuple(null_columns)
-
-
-def _all_null(values: np.ndarray) -> bool:
-    if values.dtype.kind == "f":
-        return bool(np.isnan(values).all())
-    return bool(pd.isna(values).all())
 
 
 def _assemble(
@@ -700,27 +698,34 @@ _CHILD_SLOTS: dict[str, int] = {
 
 
 def _holdings_frame(rows: list[list[Any]], first_line: int
-                    ) -> dict[str, list[Any] | np.ndarray]:
+                    ) -> dict[str, Sequence[Any] | np.ndarray]:
     """A chunk of raw rows as typed columns: numbers (strict: a value that is not a number
     is an error, "N/A" is null), Y/N flags, text with the "N/A" placeholder as null. Each
-    column is converted in one pass of C-level iteration (``zip``, ``map``, numpy)."""
-    raw_columns = list(zip(*rows, strict=True)) if rows else [()] * N_DATA
-    data: dict[str, list[Any] | np.ndarray] = {}
+    column is converted in one pass of C-level iteration (``zip``, ``map``, numpy); a
+    column absent from every row of the chunk (most sections are) is not converted."""
+    n = len(rows)
+    raw_columns = zip(*rows, strict=True) if rows else [()] * N_DATA
+    data: dict[str, Sequence[Any] | np.ndarray] = {}
     for name, column, kind in zip(DATA_COLUMNS, raw_columns, _DATA_KINDS, strict=True):
-        if kind == "DOUBLE":
+        if column.count(None) == n:
+            data[name] = np.full(n, np.nan) if kind == "DOUBLE" else [None] * n
+        elif kind == "DOUBLE":
             data[name] = _floats(column, name, first_line)
         elif kind == "BOOLEAN":
             data[name] = list(map(YES_NO.get, column))
         elif kind == "CODED":
             data[name] = _shared(column)
+        elif "N/A" in column:
+            data[name] = list(map(_TEXT_OR_NULL.get, column, column))
         else:
-            data[name] = [None if v == "N/A" else v for v in column]
+            data[name] = column
     return data
 
 
 _DATA_KINDS = tuple("CODED" if name in CODED and HOLDING_COLUMNS[name] == "VARCHAR"
                     else HOLDING_COLUMNS[name] for name in DATA_COLUMNS)
-_NAN_TEXT = "nan"
+_TEXT_OR_NULL = {"N/A": None}                # text: the forms' placeholder is null
+_NUMBER_TEXT = {None: "nan", "N/A": "nan"}   # numbers: absent and "N/A" parse as NaN
 
 
 def _shared(column: tuple[Any, ...]) -> list[Any]:
@@ -731,12 +736,9 @@ def _shared(column: tuple[Any, ...]) -> list[Any]:
 
 
 def _floats(raw: tuple[Any, ...], column: str, first_line: int) -> np.ndarray:
-    if not any(raw):  # a column the filing does not use: every value absent or empty
-        return np.full(len(raw), np.nan)
+    texts = map(_NUMBER_TEXT.get, raw, raw) if None in raw or "N/A" in raw else raw
     try:
-        return np.fromiter(
-            map(float, [_NAN_TEXT if v is None or v == "N/A" else v for v in raw]),
-            dtype=np.float64, count=len(raw))
+        return np.fromiter(map(float, texts), dtype=np.float64, count=len(raw))
     except ValueError:
         pass
     out = np.full(len(raw), np.nan)  # the slow path: blanks are null, anything else an error
