@@ -301,10 +301,20 @@ class _NotSplittable(Exception):
 
 
 def _parse_in_pieces(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
-    """The document without its holdings (one empty placeholder in their place), then the
+    root, pieces = holding_pieces(body, offset)
+    try:
+        columns = _read_holdings(piece.iter(HOLDING) for piece in pieces)
+    except etree.XMLSyntaxError:
+        raise _NotSplittable from None  # a cut inside a comment or CDATA section
+    return root, columns
+
+
+def holding_pieces(body: bytes, offset: int
+                   ) -> tuple[etree._Element, Iterator[etree._Element]]:
+    """The document without its holdings (one empty placeholder in their place), and the
     holdings in pieces of about PIECE_BYTES, each wrapped in an element that declares the
-    namespaces in scope where the holdings stand, parsed in a helper thread PIECES_AHEAD
-    pieces ahead of the main thread reading them."""
+    namespaces in scope where the holdings stand and parsed as it is read (from
+    ``offset``, where the XML starts)."""
     match = _HOLDING_START.search(body, offset)
     if match is None:
         raise _NotSplittable
@@ -331,14 +341,16 @@ def _parse_in_pieces(body: bytes, offset: int) -> tuple[etree._Element, _Columns
     def parse_piece(span: tuple[int, int]) -> etree._Element:
         return etree.fromstring(b"".join((before, body[span[0]:span[1]], after)), _parser())
 
+    return root, _parsed_ahead(parse_piece, _piece_spans(body, end_tag, first, end))
+
+
+def _parsed_ahead(parse_piece: Callable[[tuple[int, int]], etree._Element],
+                  spans: Iterator[tuple[int, int]]) -> Iterator[etree._Element]:
+    """Each piece parsed in a helper thread, PIECES_AHEAD pieces ahead of the reader: lxml
+    releases the GIL while libxml2 parses, so the parse overlaps the reading."""
     with ThreadPoolExecutor(1) as pool:
-        parsed = submitted_ahead(pool, parse_piece, _piece_spans(body, end_tag, first, end),
-                                 ahead=PIECES_AHEAD)
-        try:
-            columns = _read_holdings(future.result().iter(HOLDING) for _, future in parsed)
-        except etree.XMLSyntaxError:
-            raise _NotSplittable from None  # a cut inside a comment or CDATA section
-    return root, columns
+        for _, future in submitted_ahead(pool, parse_piece, spans, ahead=PIECES_AHEAD):
+            yield future.result()
 
 
 def _piece_spans(body: bytes, end_tag: bytes, first: int, end: int) -> Iterator[tuple[int, int]]:
