@@ -1,22 +1,36 @@
 """Streaming parser for Form N-PORT ``primary_doc.xml`` (NPORT-P and NPORT-P/A).
 
-One pass with ``lxml.etree.iterparse(tag=invstOrSec)``: lxml matches the holding tag in C
-and hands Python one element per holding, nothing else. Each holding is read once into a
-row (one dictionary lookup per child element, no per-holding dict), then cleared; every
-CHUNK_ROWS holdings the cleared husks are dropped and the chunk is typed column by column
-with C-level iteration (``zip``, ``map(float, ...)``, numpy). Parts A and B (headerData,
-genInfo, fundInfo) are read from the small tree that is left at the end. Memory is the
-document's bytes, one chunk of rows and the output columns: flat in the holding count.
-The cyclic garbage collector is paused during the parse (the rows and element proxies are
-acyclic; its passes over them cost ~15% of the parse).
+The holdings are cut out of the bytes: the first holding's start tag is found (with the
+prefix the filing gives it, usually none), then ``</invstOrSec>`` end tags every
+PIECE_BYTES (one ``bytes.find`` per piece). The rest of the document, with one empty
+placeholder where the holdings stood, is parsed first: it is checked (root, no DOCTYPE)
+and Parts A and B are read from it, and the placeholder gives the namespaces in scope and
+the document its encoding, which each piece is wrapped in. A helper thread parses the
+pieces (``etree.fromstring``, during which lxml releases the GIL) PIECES_AHEAD ahead of
+the main thread, which reads each holding into a row (one dictionary lookup per child
+element, no per-holding dict) and types each piece's rows column by column with C-level
+iteration (``zip``, ``map``, numpy; a column absent from a whole piece is not converted).
+Memory is the document's bytes, a few pieces' trees and the output columns: flat in the
+holding count. A document the cut cannot handle (no holding start tag found, or a cut
+that lands inside a comment or CDATA section, so a piece does not parse) is parsed as one
+tree instead, with the same reading. The cyclic garbage collector is paused during the
+parse (the rows and element proxies are acyclic).
 
-Where the time goes (``scripts/bench.py --nport``, callgrind on a 10,000-holding filing):
-lxml's iterparse itself (libxml2 building the tree, one GIL round trip per element
-event) is ~45% of the parse and the same in every lxml-based reader; reading ~25 child
-elements per holding through lxml's Python proxies (one proxy and one ``{ns}tag`` string
-each) is ~40%; typing the columns ~15%. XPath or XSLT extraction measured slower than the
-proxies (libxml2 evaluates each path per holding); for many files, ``pipeline`` parses in
-a process pool.
+Measured (callgrind on the bench's 10,000-holding filing, instructions per holding, load
+independent): the streaming iterparse this replaces took 249k, of which 113k in
+iterparse itself. Now 207k: libxml2 parsing the pieces 74k (in the helper thread, so on
+two free cores it overlaps the rest), reading the rows 95k and typing 37k (down from 42k)
+in the main thread. Wall clock at 100,000 holdings (``scripts/bench.py --nport``, load
+9.5-12 on two cores, so upper bounds): 7.8k holdings/s against 2.1k for a naive
+full-tree lxml parse in the same run (3.7x), parser overhead 33 MB at 100,000 and 36 MB
+at 400,000 holdings. The main thread's 132k instructions are the floor of lxml's Python
+API: each of ~30 elements read per holding costs a proxy, a ``{ns}tag`` string (built
+and hashed) and a text string, ~3k instructions. XPath (one compiled path per field per
+piece, text() lists) and XSLT (one stylesheet writing delimited text) measured slower
+still: 5-10 microseconds per field per holding and 292k instructions per holding, as
+libxml2 evaluates each path per holding. What would remove the floor: reading the
+elements below the Python API (a C or Cython reader walking libxml2's nodes), or a
+process per piece (many files already go to ``pipeline``'s process pool).
 
 Safety: entities are never resolved, DTDs never loaded, the network never touched
 (``resolve_entities=False, load_dtd=False, no_network=True``), and any document type
@@ -141,7 +155,7 @@ HOLDING_COLUMNS: dict[str, str] = {
 DATA_COLUMNS = tuple(HOLDING_COLUMNS)[2:]          # what a holding element provides
 DATA_INDEX = {name: i for i, name in enumerate(DATA_COLUMNS)}
 N_DATA = len(DATA_COLUMNS)
-PIECE_BYTES = 1 << 20       # holdings parsed at a time: about 1,300 of them, a ~10 MB tree
+PIECE_BYTES = 1 << 19       # holdings parsed at a time: about 650 of them, a ~5 MB tree
 PIECES_AHEAD = 2            # pieces parsed ahead of the reader (bounds memory)
 BATCH_HOLDINGS = 2048       # holdings read at a time from a document parsed whole
 # a holding's start tag, with the namespace prefix the document gives it (usually none)
