@@ -23,9 +23,11 @@ two free cores it overlaps the rest), reading the rows 95k and typing 37k (down 
 in the main thread. Wall clock at 100,000 holdings (``scripts/bench.py --nport``, load
 9.5-12 on two cores, so upper bounds): 7.8k holdings/s against 2.1k for a naive
 full-tree lxml parse in the same run (3.7x), parser overhead 33 MB at 100,000 and 36 MB
-at 400,000 holdings. The main thread's 132k instructions are the floor of lxml's Python
-API: each of ~30 elements read per holding costs a proxy, a ``{ns}tag`` string (built
-and hashed) and a text string, ~3k instructions. XPath (one compiled path per field per
+at 400,000 holdings. CPU time at that load, two runs each: the main thread 3.0-3.25 s
+(old parser 4.5-5.05 s, all of it in one thread), both threads 4.2-4.45 s. The main
+thread's 132k instructions are the floor of lxml's Python API: each of ~30 elements read
+per holding costs a proxy, a ``{ns}tag`` string (built and hashed) and a text string,
+~3k instructions. XPath (one compiled path per field per
 piece, text() lists) and XSLT (one stylesheet writing delimited text) measured slower
 still: 5-10 microseconds per field per holding and 292k instructions per holding, as
 libxml2 evaluates each path per holding. What would remove the floor: reading the
