@@ -20,11 +20,12 @@ Measured (callgrind on the bench's 10,000-holding filing, instructions per holdi
 independent): the streaming iterparse this replaces took 249k, of which 113k in
 iterparse itself. Now 207k: libxml2 parsing the pieces 74k (in the helper thread, so on
 two free cores it overlaps the rest), reading the rows 95k and typing 37k (down from 42k)
-in the main thread. Wall clock at 100,000 holdings (``scripts/bench.py --nport``, load
-9.5-12 on two cores, so upper bounds): 7.8k holdings/s against 2.1k for a naive
-full-tree lxml parse in the same run (3.7x), parser overhead 33 MB at 100,000 and 36 MB
-at 400,000 holdings. CPU time at that load, two runs each: the main thread 3.0-3.25 s
-(old parser 4.5-5.05 s, all of it in one thread), both threads 4.2-4.45 s. The main
+in the main thread. Wall clock at 100,000 holdings (``scripts/bench.py --nport``, two
+runs at load 9.5-12 and 7-8.5 on two cores, so upper bounds): 7.8k and 12.1k holdings/s
+against 2.1k and 5.3k for a naive full-tree lxml parse in the same run (3.7x, 2.3x);
+parser overhead 24-33 MB at 100,000 and 34-36 MB at 400,000 holdings, peak 297 MB.
+CPU time at load 11, two runs each: the main thread 3.0-3.25 s (old parser 4.5-5.05 s,
+all of it in one thread), both threads 4.2-4.45 s. The main
 thread's 132k instructions are the floor of lxml's Python API: each of ~30 elements read
 per holding costs a proxy, a ``{ns}tag`` string (built and hashed) and a text string,
 ~3k instructions. XPath (one compiled path per field per
