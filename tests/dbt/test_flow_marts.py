@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 pytest.importorskip("dbt.cli.main")
 
@@ -52,6 +53,8 @@ INCREMENTAL = (
     ("agg_sector_flows_daily", "as_of_date", ("sector", "as_of_date", "flow_window")),
 )
 EVIDENCE = [relation for relation, column, _ in INCREMENTAL if column is None]
+PROJECT_VARS = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text())["vars"]
 
 
 @dataclass(frozen=True)
@@ -512,8 +515,11 @@ def test_incremental_run_rebuilds_what_a_full_build_built(
                 con.execute(f"delete from {relation} where {column} > ?", [cutoff])
     as_of_cutoff = run_dbt(["run", "--full-refresh", "--select", *EVIDENCE], copy, quiet=True)
     assert as_of_cutoff.success, as_of_cutoff.failures
-    outcome = run_dbt(["run", "--select", "config.materialized:incremental",
-                       "--vars", f"{{flows_lookback_days: {lookback}}}"], copy, quiet=True)
+    # the project's own lookback needs no --vars (and no parse of its own)
+    other_lookback = ([] if lookback == PROJECT_VARS["flows_lookback_days"]
+                      else ["--vars", f"{{flows_lookback_days: {lookback}}}"])
+    outcome = run_dbt(["run", "--select", "config.materialized:incremental", *other_lookback],
+                      copy, quiet=True)
     assert outcome.success, outcome.failures
     manifest = json.loads(
         (demo.tmp / f"target-incremental-{boundary}" / "manifest.json").read_text())
