@@ -30,6 +30,7 @@ class DbtOutcome:
     success: bool
     statuses: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    nodes: list[Any] = field(default_factory=list)  # dbt's result per node, in run order
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items()))
@@ -65,8 +66,9 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
         result = dbtRunner(manifest=manifest).invoke([*flags, *args, *base])
     finally:
         _release_warehouse()
-    outcome = DbtOutcome(success=bool(result.success))
-    for node in getattr(result.result, "results", None) or []:
+    outcome = DbtOutcome(success=bool(result.success),
+                         nodes=list(getattr(result.result, "results", None) or []))
+    for node in outcome.nodes:
         status = str(getattr(node.status, "value", node.status))
         # the on-run-start hook (macros/spark_sources.sql) is no node built: not counted
         if getattr(node.node, "resource_type", None) != "operation":
@@ -106,13 +108,17 @@ def _parsed_manifest(args: list[str], duckdb_path: Path, base: list[str]) -> Any
         return None
     from dbt.cli.main import dbtRunner
 
-    key = (Path(duckdb_path).stem, _option(args, "--vars"), _option(args, "--target"),
-           _project_fingerprint())
+    fingerprint = _project_fingerprint()
+    key = (fingerprint, Path(duckdb_path).stem, _option(args, "--vars"),
+           _option(args, "--target"))
     if key not in _parsed_manifests:
         parsed = dbtRunner().invoke(["parse", *base, *_parse_options(args)])
         if not parsed.success or parsed.result is None:
             return None  # the command itself will parse and report the error
-        _parsed_manifests.clear()  # one project version at a time
+        # one project version at a time, every --vars of it: a run with other vars between
+        # two without (the test suite's incremental rebuilds) parses nothing again
+        for stale in [k for k in _parsed_manifests if k[0] != fingerprint]:
+            del _parsed_manifests[stale]
         _parsed_manifests[key] = parsed.result
     return _parsed_manifests[key]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from ingest.core.plugin import load_plugin
 from ingest.core.runner import RunResult, run_plugin
 from ingest.dbt import DATA_BUILD, run_dbt
 from ingest.report_html import write_report
-from ingest.sample import demo_runs
+from ingest.sample import DemoRun, demo_runs
 from ingest.sample.cache import sample_archive
 from ingest.serving import PublishResult, publish
 from ingest.universe import seed_tickers
@@ -43,6 +44,7 @@ class DemoResult:
     dbt_summary: str = ""
     report_path: Path | None = None
     serving: PublishResult | None = None
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # where the time went
 
 
 def run_demo(demo_dir: Path, console: Console) -> DemoResult:
@@ -53,36 +55,57 @@ def run_demo(demo_dir: Path, console: Console) -> DemoResult:
             shutil.rmtree(stale)
         elif stale.exists():
             stale.unlink()
-    with console.status("generating the sample archive…"):
+    result = DemoResult(duckdb_path, 0.0)
+    with _phase(result, "sample archive"), console.status("generating the sample archive…"):
         sample_archive(archive_dir)
+    with _phase(result, "ingest replay"):
+        result.runs = replay_sample(archive_dir, duckdb_path, demo_runs(seed_tickers()),
+                                    console=console)
+    with _phase(result, "dbt build"), console.status("dbt build…"):
+        built = run_dbt(DATA_BUILD, duckdb_path, quiet=True)
+    if not built.success:
+        raise EtfflowError("demo dbt build failed: " + "; ".join(built.failures[:5]))
+    result.dbt_summary = built.summary()
+    with _phase(result, "HTML report"), console.status("writing the HTML report…"):
+        result.report_path = write_report(duckdb_path, demo_dir / REPORT_NAME).path
+    with _phase(result, "publish"), console.status("publishing the serving layer…"):
+        result.serving = publish(duckdb_path, demo_dir / "serving")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def replay_sample(archive_dir: Path, duckdb_path: Path, runs: list[DemoRun], *,
+                  land_batch_payloads: int = 500, console: Console | None = None
+                  ) -> list[RunResult]:
+    """Replay ingest runs (``ingest.sample.demo_runs``) from a sample archive into the
+    warehouse, through the plugins and the run log, and label the warehouse sample data."""
     # A replay fetches instantly, so it lands in large batches (live runs keep the default):
     # the iShares backfill alone is ~9,700 small payloads.
     settings = Settings(duckdb_path=duckdb_path, archive_dir=archive_dir, offline=True,
-                        land_batch_payloads=500)
-    result = DemoResult(duckdb_path, 0.0)
+                        land_batch_payloads=land_batch_payloads)
+    results = []
     with Warehouse(duckdb_path) as wh:  # one connection for every replayed run
         # reports on this warehouse carry the label
         wh.con.execute(f"create or replace table {reports.SAMPLE_MARKER} as select ? as label",
                        [SAMPLE_LABEL])
-        for run in track(demo_runs(seed_tickers()), description="replaying ingest runs",
-                         console=console, transient=True):
+        for run in track(runs, description="replaying ingest runs",
+                         console=console, transient=True, disable=console is None):
             replay = settings.with_overrides(replay_as_of=run.as_of)
             outcome = run_plugin(load_plugin(run.plugin), run.params, replay, warehouse=wh)
             if outcome.status == "failed" or len(outcome.errors) != run.expected_errors:
                 raise EtfflowError(
                     f"demo ingest {outcome.status}: {'; '.join(outcome.errors[:3])}")
-            result.runs.append(outcome)
-    with console.status("dbt build…"):
-        built = run_dbt(DATA_BUILD, duckdb_path, quiet=True)
-    if not built.success:
-        raise EtfflowError("demo dbt build failed: " + "; ".join(built.failures[:5]))
-    result.dbt_summary = built.summary()
-    with console.status("writing the HTML report…"):
-        result.report_path = write_report(duckdb_path, demo_dir / REPORT_NAME).path
-    with console.status("publishing the serving layer…"):
-        result.serving = publish(duckdb_path, demo_dir / "serving")
-    result.seconds = time.perf_counter() - started
-    return result
+            results.append(outcome)
+    return results
+
+
+@contextlib.contextmanager
+def _phase(result: DemoResult, name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        result.phase_seconds[name] = time.perf_counter() - started
 
 
 def layer_row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
@@ -132,8 +155,10 @@ def print_report(result: DemoResult, console: Console) -> None:
             reports.render(report, "text", console, label=None)
     console.print(result.dbt_summary)
     path = result.duckdb_path
+    phases = ", ".join(f"{name} {s:.1f} s" for name, s in result.phase_seconds.items())
     console.print(
-        f"{SAMPLE_LABEL}. Built in {result.seconds:.1f} s. Warehouse: [bold]{path}[/]\n"
+        f"{SAMPLE_LABEL}. Built in {result.seconds:.1f} s{f' ({phases})' if phases else ''}. "
+        f"Warehouse: [bold]{path}[/]\n"
         f"Reports: etfflow --db {path} flows SPY | signals SPY,QQQ,IWM | top bond 10 | "
         f"sectors | arbitrage | reconcile | quality VDC\n"
         f"HTML:    {result.report_path} (charts, one file; opens offline in a browser)\n"

@@ -125,15 +125,20 @@ def _timed_subprocess(args: list[str], env: dict[str, str]) -> tuple[float, floa
     return seconds, usage.ru_maxrss * 1024 / GiB  # ru_maxrss is KiB on Linux
 
 
+def _dbt_env(work: Path, db: Path, test_scope: str = "all") -> dict[str, str]:
+    return {**os.environ, "DO_NOT_TRACK": "1", "ETFFLOW_DUCKDB_PATH": str(db),
+            "ETFFLOW_DBT_TEST_SCOPE": test_scope,
+            "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
+
+
+def _dbt_command(args: list[str]) -> list[str]:
+    return [str(Path(sys.executable).with_name("dbt")), "--quiet", *args, "--project-dir",
+            str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT / "profiles")]
+
+
 def _dbt(work: Path, db: Path, args: list[str], test_scope: str = "all") -> tuple[float, float]:
     """(seconds, peak GiB) of ``dbt <args>`` in a child process; prints the slowest nodes."""
-    env = {**os.environ, "DO_NOT_TRACK": "1", "ETFFLOW_DUCKDB_PATH": str(db),
-           "ETFFLOW_DBT_TEST_SCOPE": test_scope,
-           "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    figures = _timed_subprocess(
-        [dbt, "--quiet", *args, "--project-dir", str(PROJECT_ROOT), "--profiles-dir",
-         str(PROJECT_ROOT / "profiles")], env)
+    figures = _timed_subprocess(_dbt_command(args), _dbt_env(work, db, test_scope))
     nodes = json.loads((work / "target" / "run_results.json").read_text())["results"]
     slowest = sorted(nodes, key=lambda node: -node["execution_time"])[:5]
     print(f"  dbt {' '.join(args)}: {figures[0]:.1f} s, {len(nodes)} nodes; slowest: "
@@ -199,30 +204,54 @@ con = duckdb.connect(sys.argv[1], read_only=True)
 con.execute("set memory_limit = '7GB'")
 started = time.perf_counter()
 con.execute(sys.argv[2]).fetchall()
-print(time.perf_counter() - started)
+seconds = time.perf_counter() - started
+status = open("/proc/self/status").read()  # VmHWM: this process's peak resident memory
+print(seconds, int(status.split("VmHWM:")[1].split()[0]) / 1024**2)
 """
 # targets and goals, as multiples of the single pass (issue 14)
 REFERENCE_TARGETS = {"full_build": (25, 12), "daily_build": (3, 2)}
 
 
-def _naive_sql_flows(db: Path, runs: int = 3) -> float:
+def _naive_sql_flows(db: Path, runs: int = 3) -> tuple[float, float]:
     """The single pass's median time over ``runs`` fresh processes (the statement's time,
-    not the interpreter's start)."""
-    times = []
+    not the interpreter's start) and the largest peak resident memory (GiB) among them."""
+    times, peaks = [], []
     for _ in range(runs):
         child = subprocess.run([sys.executable, "-c", NAIVE_SQL_WORKER, str(db),
                                 NAIVE_SQL_FLOWS], capture_output=True, text=True, check=True)
-        times.append(float(child.stdout.strip().splitlines()[-1]))
+        seconds, peak_gib = child.stdout.strip().splitlines()[-1].split()
+        times.append(float(seconds))
+        peaks.append(float(peak_gib))
     times.sort()
     print(f"  naive single-pass SQL flows (ASOF join + lag()): "
-          f"{', '.join(f'{t:.2f}' for t in times)} s, median {times[len(times) // 2]:.2f} s")
-    return times[len(times) // 2]
+          f"{', '.join(f'{t:.2f}' for t in times)} s, median {times[len(times) // 2]:.2f} s, "
+          f"peak {max(peaks):.2f} GiB")
+    return times[len(times) // 2], max(peaks)
+
+
+def _dbt_fixed_cost(work: Path, db: Path) -> dict[str, float]:
+    """dbt's own cost, paid by every invocation before a model runs: `dbt parse` cold
+    (no partial-parse state) and warm (partial parsing on, nothing changed), and the
+    project's node count from the manifest."""
+    (work / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+    cold_s, _ = _timed_subprocess(_dbt_command(["parse"]), _dbt_env(work, db))
+    warm_s, _ = _timed_subprocess(_dbt_command(["parse"]), _dbt_env(work, db))
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    kinds = [node["resource_type"] for node in manifest["nodes"].values()]
+    figures = {"dbt_parse_cold_s": round(cold_s, 1), "dbt_parse_partial_s": round(warm_s, 1),
+               "dbt_models": kinds.count("model"), "dbt_data_tests": kinds.count("test"),
+               "dbt_unit_tests": len(manifest["unit_tests"])}
+    print(f"  dbt parse: cold {cold_s:.1f} s, partial {warm_s:.1f} s; "
+          f"{figures['dbt_models']} models, {figures['dbt_data_tests']} data tests, "
+          f"{figures['dbt_unit_tests']} unit tests")
+    return figures
 
 
 def _print_against_reference(figures: dict[str, float]) -> None:
     reference = figures["naive_sql_flows_s"]
     print(f"  as multiples of the single-pass SQL reference ({reference:.2f} s):")
-    for name in ("full_build", "daily_build", "naive_pandas_flows"):
+    for name in ("full_build", "daily_build", "dbt_parse_cold", "dbt_parse_partial",
+                 "naive_pandas_flows"):
         seconds = figures[f"{name}_s"]
         ratio = figures[f"{name}_x_reference"] = round(seconds / reference, 1)
         verdict = ""
@@ -238,6 +267,7 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
     flow (the reference every build time is a multiple of) and a naive pandas flow."""
     work = Path(tempfile.mkdtemp(prefix="etfflow-bench-"))
     db = work / "warehouse.duckdb"
+    load_before = os.getloadavg()[0]
     try:
         started = time.perf_counter()
         rows = _synthetic_raw(db, etfs, years)
@@ -252,7 +282,8 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
         serving = work / "serving"
         naive_s, naive_gib = _timed_subprocess([sys.executable, "-c", NAIVE_FLOWS, str(db)],
                                                dict(os.environ))
-        reference_s = _naive_sql_flows(db)
+        reference_s, reference_gib = _naive_sql_flows(db)
+        fixed_cost = _dbt_fixed_cost(work, db)
         figures = {
             "etf_days": rows,
             "full_build_s": round(full_s, 1),
@@ -270,6 +301,10 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
             "naive_pandas_flows_s": round(naive_s, 1),
             "naive_pandas_peak_gib": round(naive_gib, 2),
             "naive_sql_flows_s": round(reference_s, 2),
+            "naive_sql_flows_peak_gib": round(reference_gib, 2),
+            **fixed_cost,
+            "load_1min_before": round(load_before, 2),
+            "load_1min_after": round(os.getloadavg()[0], 2),
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -338,11 +373,10 @@ elif method == "naive_lxml":
 elif method == "naive_stdlib":
     import xml.etree.ElementTree as ET
     holdings = len(naive(ET.fromstring))
-elif method == "iterparse_only":  # the floor: lxml reading the file, nothing extracted
-    holdings = 0
-    for _, element in etree.iterparse(path, events=("end",), tag="{%s}invstOrSec" % NS["n"]):
-        holdings += 1
-        element.clear()
+elif method == "parse_only":  # the floor: libxml2 parsing the pieces, nothing extracted
+    from ingest.plugins.edgar_nport.parser import holding_pieces
+    from ingest.plugins.edgar_nport.safe_xml import xml_start
+    holdings = sum(len(piece) for piece in holding_pieces(body, xml_start(body))[1])
 elif method == "edgartools":
     try:
         from edgar.funds.reports import FundReport
@@ -449,7 +483,7 @@ def bench_nport(holdings: int, repeat: int) -> dict[str, float]:
     figures: dict[str, float] = {}
     try:
         for prefix, size, methods, runs in (
-            ("", holdings, ("streaming", "iterparse_only", "naive_lxml", "naive_stdlib",
+            ("", holdings, ("streaming", "parse_only", "naive_lxml", "naive_stdlib",
                             "edgartools"), repeat),
             ("large_", 4 * holdings, ("streaming", "naive_lxml"), 1),
         ):
@@ -468,8 +502,8 @@ def bench_nport(holdings: int, repeat: int) -> dict[str, float]:
                                                  / figures["streaming_s"], 1)
         figures["speedup_vs_naive_stdlib"] = round(figures["naive_stdlib_s"]
                                                    / figures["streaming_s"], 1)
-        figures["streaming_to_iterparse_floor"] = round(figures["streaming_s"]
-                                                        / figures["iterparse_only_s"], 2)
+        figures["streaming_to_parse_floor"] = round(figures["streaming_s"]
+                                                    / figures["parse_only_s"], 2)
         folder = work / "many"
         folder.mkdir()
         per_file, count = max(1, holdings // 20), 16

@@ -170,6 +170,7 @@ class DemoBuild:
     duckdb_path: Path
     archive_dir: Path
     manifest: dict
+    result: Any  # ingest.demo.DemoResult
 
 
 @pytest.fixture(scope="session")
@@ -188,4 +189,26 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
         result = run_demo(root / "demo", Console(quiet=True))
     archive = root / "demo" / "archive"
     manifest = json.loads((archive / MANIFEST).read_text(encoding="utf-8"))
-    return DemoBuild(result.duckdb_path, archive, manifest)
+    return DemoBuild(result.duckdb_path, archive, manifest, result)
+
+
+@dataclass(frozen=True)
+class SmallWorld:
+    """A sample archive for a few funds that still carry the defects tests look for."""
+
+    tickers: tuple[str, ...]
+    archive_dir: Path
+    manifest: dict
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> SmallWorld:
+    """iShares funds with a repeated block (AGG) and a mid-period launch (IYZ), State
+    Street funds (SPY, XLK), an amended N-PORT report (XLK), a unit investment trust that
+    files N-PORT (SPY) and a grantor trust that files none (GLD), rendered once per session.
+    Tests only read it (a replay appends nothing)."""
+    from ingest.sample import build_sample_archive
+
+    tickers = ("XLK", "AGG", "SPY", "IYZ", "HYG", "GLD")
+    archive = tmp_path_factory.mktemp("small_world") / "archive"
+    return SmallWorld(tickers, archive, build_sample_archive(archive, list(tickers)))

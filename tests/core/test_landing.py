@@ -139,6 +139,26 @@ def test_duplicate_keys_inside_one_batch_keep_one_row_the_last(wh: Warehouse):
     assert wh.land({PRICES: [first, last]}, meta("run-2")) == 0
 
 
+def test_in_a_batch_of_payloads_the_last_payload_wins_and_stamps_its_row(wh: Warehouse):
+    """Payloads given as frames and as records, the same key in several of them: the row
+    of the last payload lands, with that payload's metadata."""
+    first = {"ticker": "SPY", "as_of_date": dt.date(2024, 1, 10), "close": 1.0, "volume": 1}
+    batches = [({PRICES: pd.DataFrame.from_records([first, ROWS[0]])}, meta("run", "sha-1")),
+               ({PRICES: [dict(first, close=2.0)]}, meta("run", "sha-2")),
+               ({PRICES: pd.DataFrame.from_records([dict(first, close=3.0)])},
+                meta("run", "sha-3")),
+               ({PRICES: [ROWS[2]]}, meta("run", "sha-4"))]
+    assert wh.land_many(batches) == 3
+    assert [(r[0], r[1], r[2], r[7]) for r in table(wh, PRICES)] == [
+        ("QQQ", dt.date(2024, 1, 10), 409.12, "sha-4"),
+        ("SPY", dt.date(2024, 1, 9), 473.88, "sha-1"),
+        ("SPY", dt.date(2024, 1, 10), 3.0, "sha-3")]
+    # the same batches with the records last: their row wins
+    assert wh.land_many([*batches[::2], batches[1]]) == 1
+    assert wh.con.execute("select close, _payload_sha256 from raw.t_prices where ticker = 'SPY' "
+                          "and as_of_date = '2024-01-10'").fetchone() == (2.0, "sha-2")
+
+
 def test_missing_declared_columns_land_as_null(wh: Warehouse):
     assert wh.land({PRICES: [{"ticker": "SPY", "as_of_date": "2024-01-10"}]}, meta("r")) == 1
     assert wh.con.execute("select as_of_date, close, volume from raw.t_prices").fetchall() == [

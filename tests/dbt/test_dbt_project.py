@@ -1,8 +1,9 @@
 """Warehouse-level check: the dbt project builds against an empty raw schema.
 
 One ``dbt build`` (seeds, models, data tests, unit tests) runs in-process per module
-against a temporary DuckDB holding only the empty raw tables; target and log paths are
-temporary too, so nothing is written into the repository. The tests then check that
+(``ingest.dbt.run_dbt``, so it shares the session's parsed project) against a temporary
+DuckDB holding only the empty raw tables; target and log paths are temporary too, so
+nothing is written into the repository. The tests then check that
 each mart exists with exactly the columns and types its contract declares.
 """
 
@@ -38,43 +39,23 @@ class Build:
 
 @pytest.fixture(scope="module")
 def dbt_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
-    from dbt.cli.main import dbtRunner
+    from ingest.dbt import run_dbt
 
     tmp = tmp_path_factory.mktemp("dbt")
-    duckdb_path = tmp / "warehouse.duckdb"
+    duckdb_path = tmp / "warehouse.duckdb"  # the demo's file name: the session's parse
     with Warehouse(duckdb_path) as warehouse:
         for plugin in discover_plugins().values():  # every installed source's raw tables
             warehouse.ensure_tables(plugin.tables)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DO_NOT_TRACK", "1")
-        mp.setenv("ETFFLOW_DUCKDB_PATH", str(duckdb_path))
-        result = dbtRunner().invoke(
-            [
-                "--quiet",
-                "build",
-                "--project-dir",
-                str(REPO_ROOT),
-                "--profiles-dir",
-                str(REPO_ROOT / "profiles"),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-            ]
-        )
-    nodes = getattr(result.result, "results", None) or []
-    statuses = {n.node.unique_id: str(getattr(n.status, "value", n.status)) for n in nodes}
-    failures = [
-        f"{n.node.unique_id}: {n.message}"
-        for n in nodes
-        if str(getattr(n.status, "value", n.status)) in {"error", "fail", "runtime error"}
-    ]
-    if result.exception is not None:
-        failures.append(repr(result.exception))
-    materialized = {n.node.name: n.node.config.materialized for n in nodes
+        mp.setenv("DBT_TARGET_PATH", str(tmp / "target"))
+        mp.setenv("DBT_LOG_PATH", str(tmp / "logs"))
+        outcome = run_dbt(["build"], duckdb_path, quiet=True)  # the unit tests too
+    statuses = {n.node.unique_id: str(getattr(n.status, "value", n.status))
+                for n in outcome.nodes}
+    materialized = {n.node.name: n.node.config.materialized for n in outcome.nodes
                     if n.node.resource_type == "model"}
-    yield Build(bool(result.success), statuses, failures, duckdb_path, materialized)
+    yield Build(outcome.success, statuses, outcome.failures, duckdb_path, materialized)
 
 
 # Contracts say `string` (Spark has no length-less varchar), which DuckDB names varchar.

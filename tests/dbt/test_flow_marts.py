@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 pytest.importorskip("dbt.cli.main")
 
@@ -52,6 +53,8 @@ INCREMENTAL = (
     ("agg_sector_flows_daily", "as_of_date", ("sector", "as_of_date", "flow_window")),
 )
 EVIDENCE = [relation for relation, column, _ in INCREMENTAL if column is None]
+PROJECT_VARS = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text())["vars"]
 
 
 @dataclass(frozen=True)
@@ -389,6 +392,36 @@ def test_daily_test_scope_checks_the_rebuilt_days_only(
     assert dict(outcome.statuses) == {"fail": 1}, outcome.failures
 
 
+def test_row_rules_fail_naming_each_broken_rule(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row_rules test (several per-row rules of one model, one scan) passes on the
+    demo, fails once one row breaks a rule, and its stored failures name each broken
+    rule with the number of rows breaking it."""
+    from ingest.dbt import run_dbt
+
+    copy = _copy_warehouse(demo, "row-rules", monkeypatch)
+    rules_test = ["test", "--select", "fct_etf_flows_daily_row_rules", "--store-failures"]
+    assert run_dbt(rules_test, copy, quiet=True).success
+    with duckdb.connect(str(copy)) as con:  # one day's flow off its identities; a status
+        con.execute("""
+            update fct_etf_flows_daily
+            set net_flow_usd = net_flow_usd + 1e6, flow_status = 'unknown'
+            where rowid = (
+                select rowid from fct_etf_flows_daily
+                where net_flow_usd is not null and flow_status = 'reported'
+                    and aum_start_usd is not null and aum_usd is not null
+                order by ticker, as_of_date limit 1)""")
+    outcome = run_dbt(rules_test, copy, quiet=True)
+    assert dict(outcome.statuses) == {"fail": 1}, outcome.failures
+    with duckdb.connect(str(copy)) as con:
+        broken = con.execute("select rule_name, failing_rows from "
+                             "main_dbt_test__audit.fct_etf_flows_daily_row_rules "
+                             "order by rule_name").fetchall()
+    assert broken == [("aum_identity", 1), ("flow_status_accepted_values", 1),
+                      ("net_flow_identity", 1)]
+
+
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     """The relation's columns but the run that wrote each row (dbt_run_started_at)."""
     return [name for (name,) in con.execute(
@@ -482,8 +515,11 @@ def test_incremental_run_rebuilds_what_a_full_build_built(
                 con.execute(f"delete from {relation} where {column} > ?", [cutoff])
     as_of_cutoff = run_dbt(["run", "--full-refresh", "--select", *EVIDENCE], copy, quiet=True)
     assert as_of_cutoff.success, as_of_cutoff.failures
-    outcome = run_dbt(["run", "--select", "config.materialized:incremental",
-                       "--vars", f"{{flows_lookback_days: {lookback}}}"], copy, quiet=True)
+    # the project's own lookback needs no --vars (and no parse of its own)
+    other_lookback = ([] if lookback == PROJECT_VARS["flows_lookback_days"]
+                      else ["--vars", f"{{flows_lookback_days: {lookback}}}"])
+    outcome = run_dbt(["run", "--select", "config.materialized:incremental", *other_lookback],
+                      copy, quiet=True)
     assert outcome.success, outcome.failures
     manifest = json.loads(
         (demo.tmp / f"target-incremental-{boundary}" / "manifest.json").read_text())

@@ -23,7 +23,6 @@ from ingest.plugins.edgar_nport.pipeline import ingest_tickers  # noqa: E402
 from ingest.plugins.edgar_nport.plugin import EdgarNportPlugin  # noqa: E402
 from ingest.plugins.sec_nport_datasets import SecNportDatasetsPlugin  # noqa: E402
 
-TICKERS = ["XLK", "AGG", "SPY", "IYZ", "HYG", "GLD"]
 SELECT = ["build", "--select", "+fct_nport_monthly_flows", "+stg_edgar__nport_holdings",
           "--exclude", "resource_type:unit_test"]
 FLOWS = "select * from fct_nport_monthly_flows order by series_id, flow_month"
@@ -48,13 +47,11 @@ def _query(db: Path, sql: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouses]:
-    from ingest.sample import build_sample_archive
+def warehouses(small_world, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouses]:
     from ingest.sample.world import FETCHED_AT
 
     tmp = tmp_path_factory.mktemp("parity")
-    archive = tmp / "archive"
-    manifest = build_sample_archive(archive, TICKERS)
+    archive, manifest = small_world.archive_dir, small_world.manifest
     quarters = tuple(manifest["sec_nport_datasets"]["quarters"])
 
     def settings(name: str) -> Settings:
@@ -63,11 +60,11 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouses]
 
     xml, datasets, both = settings("xml"), settings("datasets"), settings("both")
     for target in (xml, both):
-        assert all(r.status == "success" for r in ingest_tickers(target, TICKERS).runs)
+        assert all(r.status == "success" for r in ingest_tickers(target, small_world.tickers).runs)
     for target in (datasets, both):
         # the same fund map (ticker -> series), then every quarter's zip
         fund_map = run_plugin(EdgarNportPlugin(),
-                              PlanParams(tuple(TICKERS), extra={"stage": "fund_map"}), target)
+                              PlanParams(small_world.tickers, extra={"stage": "fund_map"}), target)
         landed = run_plugin(SecNportDatasetsPlugin(), PlanParams(
             extra={"quarters": quarters, "holdings": "true"}), target)
         assert (fund_map.status, landed.status) == ("success", "success")

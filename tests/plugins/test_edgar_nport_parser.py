@@ -160,10 +160,10 @@ def test_leading_whitespace_and_bom_before_the_declaration(fixture_body: bytes) 
         assert parse_nport(prefix + fixture_body, "X").filing["holdings_count"] == 5
 
 
-def test_large_filings_are_read_in_chunks_with_consecutive_line_numbers(
+def test_large_filings_are_read_in_pieces_with_consecutive_line_numbers(
     fixture_body: bytes,
 ) -> None:
-    """More holdings than one chunk (8,192): the chunks join without gaps or repeats."""
+    """Many pieces of PIECE_BYTES: the pieces join without gaps or repeats."""
     start = fixture_body.index(b"<invstOrSec>")
     end = fixture_body.index(b"</invstOrSec>") + len(b"</invstOrSec>")
     one = fixture_body[start:end]

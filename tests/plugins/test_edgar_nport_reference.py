@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from ingest.plugins.edgar_nport import parser
 from ingest.plugins.edgar_nport.parser import HOLDING_COLUMNS, parse_nport
 
 NS = "http://www.sec.gov/edgar/nport"
@@ -292,8 +293,50 @@ def test_edge_cases_are_read_as_the_reference_reads_them() -> None:
     assert holdings.loc["Reverse Repo"]["repo_rate"] == -0.5
 
 
+def test_one_holding_per_piece_is_read_as_the_reference_reads_it(monkeypatch) -> None:
+    """Every holding its own piece: the pieces join without gaps, repeats or reordering."""
+    monkeypatch.setattr(parser, "PIECE_BYTES", 1)
+    assert assert_same_as_reference(_with_edge_cases(), "one holding per piece") == 11
+
+
+@pytest.mark.parametrize("change", [
+    "prefixed holdings", "an end tag in a comment", "an end tag in CDATA",
+    "a declared Latin-1 encoding", "namespaces declared where the holdings stand"])
+def test_documents_the_byte_cut_must_respect(change: str, monkeypatch) -> None:
+    """Holdings cut out of the bytes (here at every end tag) are read as the whole
+    document reads them: with the prefix the filing gives them, the namespaces in scope
+    and the declared encoding; a cut that would land inside a comment or CDATA section
+    falls back to the whole tree."""
+    monkeypatch.setattr(parser, "PIECE_BYTES", 1)
+    parsed_whole = []
+    parse_whole = parser._parse_whole
+    monkeypatch.setattr(parser, "_parse_whole",
+                        lambda *args: parsed_whole.append(1) or parse_whole(*args))
+    body = _with_edge_cases()
+    if change == "prefixed holdings":
+        body = body.replace(b"<invstOrSec>", b"<n:invstOrSec>").replace(
+            b"</invstOrSec>", b"</n:invstOrSec>").replace(
+            b"<edgarSubmission ", b'<edgarSubmission xmlns:n="%s" ' % NS.encode())
+    elif change == "an end tag in a comment":
+        body = body.replace(b"<name>Reverse Repo</name>",
+                            b"<name>Reverse Repo</name><!-- </invstOrSec> -->")
+    elif change == "an end tag in CDATA":
+        body = body.replace(b"<![CDATA[Alpha & Omega Holdings]]>",
+                            b"<![CDATA[Alpha </invstOrSec> Omega]]>")
+    elif change == "a declared Latin-1 encoding":
+        body = body.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').replace(
+            b"<name>Bare Minimum Co</name>", "<name>Société Générale</name>".encode("latin-1"))
+    else:
+        body = body.replace(b"<invstOrSecs>", b'<invstOrSecs xmlns:h="urn:x">').replace(
+            b"<name>Reverse Repo</name>", b'<name h:kind="repo">Reverse Repo</name>')
+    assert assert_same_as_reference(body, change) == 11
+    assert bool(parsed_whole) == change.startswith("an end tag in")
+    names = set(parse_nport(body, "X").holdings["name"])
+    assert ("Société Générale" in names) == (change == "a declared Latin-1 encoding")
+
+
 def test_generated_multi_asset_filing_is_read_as_the_reference_reads_it() -> None:
-    """More holdings than one chunk (8,192), so chunk boundaries are compared too."""
+    """Several pieces of PIECE_BYTES, so piece boundaries are compared too."""
     assert assert_same_as_reference(_generated_filing(9_000), "generated") == 9_000
 
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ingest.core.ahead import submitted_ahead
 from ingest.core.config import Settings
 from ingest.core.errors import EtfflowError
 from ingest.core.landing import Warehouse
@@ -106,17 +106,7 @@ def parse_files(pool: ProcessPoolExecutor, paths: Sequence[Path], *, ahead: int
                 ) -> Iterator[tuple[Path, Future[ParsedFile]]]:
     """Each path with the future of its parse, in order, keeping ``ahead`` parses queued
     or running: results wait for the reader, never more than ``ahead`` of them."""
-    queued: deque[tuple[Path, Future[ParsedFile]]] = deque()
-    upcoming = iter(paths)
-    for path in upcoming:
-        queued.append((path, pool.submit(parse_file, path)))
-        if len(queued) >= ahead:
-            break
-    while queued:
-        yield queued.popleft()
-        for path in upcoming:
-            queued.append((path, pool.submit(parse_file, path)))
-            break
+    return submitted_ahead(pool, parse_file, paths, ahead=ahead)
 
 
 class _ParsedAhead(EdgarNportPlugin):

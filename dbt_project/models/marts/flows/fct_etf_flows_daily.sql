@@ -25,6 +25,13 @@
     Incremental: each run rebuilds the rows dated from flows_recompute_from() (the latest
     date minus var('flows_lookback_days')) and reads 31 extra trading days for the
     previous row and the 30-day volume average; `--full-refresh` rebuilds everything.
+
+    Performance (issue 14): the creation-unit size joins on ticker with two range
+    comparisons; its open ends used to be `valid_from is null or ...` conditions, which
+    DuckDB can only evaluate as a nested-loop join of every day with every size row.
+    Measured on 10.4M ETF-days against 8,000 size rows (two N-CEN periods per fund):
+    178 s CPU -> 0.5 s CPU for the join (377 s -> 1.1 s wall at load 11); rows identical
+    on the demo warehouse (EXCEPT ALL both ways empty).
 #}
 
 {{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
@@ -44,8 +51,16 @@ days as (
 
 unit_sizes as (
 
-    -- the creation-unit size in force each day: N-CEN, else inferred, else the default
-    select ticker, valid_from, valid_to, creation_unit_size, creation_unit_size_source
+    -- the creation-unit size in force each day: N-CEN, else inferred, else the default.
+    -- Open ends become far dates so the join below is an equi-join on ticker with two
+    -- range comparisons (an `is null or ...` condition made it a nested-loop join of
+    -- every day with every size)
+    select
+        ticker,
+        coalesce(valid_from, cast('0001-01-01' as date)) as valid_from,
+        coalesce(valid_to, cast('9999-12-31' as date)) as valid_to,
+        creation_unit_size,
+        creation_unit_size_source
     from {{ ref('dim_etf_creation_units') }}
 
 ),
@@ -132,8 +147,8 @@ changes as (
     from with_previous
     left join unit_sizes
         on with_previous.ticker = unit_sizes.ticker
-        and (unit_sizes.valid_from is null or with_previous.as_of_date >= unit_sizes.valid_from)
-        and (unit_sizes.valid_to is null or with_previous.as_of_date < unit_sizes.valid_to)
+        and with_previous.as_of_date >= unit_sizes.valid_from
+        and with_previous.as_of_date < unit_sizes.valid_to
 
 ),
 
