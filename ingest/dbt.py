@@ -70,7 +70,7 @@ def run_dbt(args: list[str], duckdb_path: Path, *, quiet: bool = False,
                          nodes=list(getattr(result.result, "results", None) or []))
     for node in outcome.nodes:
         status = str(getattr(node.status, "value", node.status))
-        # the on-run-start hook (macros/spark_sources.sql) is no node built: not counted
+        # the on-run-start hook (macros/portability/spark_sources.sql) is no node built: not counted
         if getattr(node.node, "resource_type", None) != "operation":
             outcome.statuses[status] += 1
         if status in {"error", "fail", "runtime error"}:

@@ -2,7 +2,7 @@
 
 Landing stays in DuckDB; the Parquet is the interchange another engine reads, as a
 lakehouse would take it. One folder per table (``<out>/<table>/data_0.parquet``), which
-the dbt project's Spark target declares as external tables (macros/spark_sources.sql).
+the dbt project's Spark target declares as external tables (macros/portability/spark_sources.sql).
 The whole export is written to a temporary folder beside ``out`` and swapped in with a
 rename, so a reader sees the previous export or the new one, never half of one.
 """

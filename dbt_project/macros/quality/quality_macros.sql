@@ -1,6 +1,6 @@
 {#
     Macros of the share-count checks and dual-method flows (models/intermediate/quality,
-    models/marts/quality/_dq__models.yml). Documented in dbt_project/macros/_macros.yml.
+    models/marts/quality/_dq__models.yml). Documented in _quality__macros.yml beside it.
 #}
 
 {#-
