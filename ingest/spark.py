@@ -18,7 +18,7 @@ from ingest.core.errors import EtfflowError
 from ingest.raw_export import export_raw
 
 TARGET = "spark"
-SPARK_DIR_ENV = "ETFFLOW_SPARK_DIR"  # read by profiles/profiles.yml and macros/portability/spark_sources.sql
+SPARK_DIR_ENV = "ETFFLOW_SPARK_DIR"  # read by profiles.yml and macros/portability/spark_sources.sql
 RAW_DIR = "raw"
 
 
