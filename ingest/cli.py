@@ -366,8 +366,7 @@ def build(settings: Settings, dbt_args: tuple[str, ...], no_publish: bool,
     with _writing(settings.duckdb_path, wait_s):
         if on_spark:
             rows = spark.prepare(settings.duckdb_path, settings.spark_root)
-            console.print(f"raw: {len(rows)} tables, {sum(rows.values()):,} rows as Parquet "
-                          f"in {settings.spark_root / spark.RAW_DIR}", highlight=False)
+            _print_export(rows, settings.spark_root / spark.RAW_DIR)
         _build(settings, list(dbt_args))
         if not (no_publish or on_spark):
             _publish(settings)
@@ -389,6 +388,10 @@ def export_raw_command(settings: Settings, out_dir: Path | None, wait_s: float) 
     out = out_dir or settings.spark_root / spark.RAW_DIR
     with _writing(settings.duckdb_path, wait_s):
         rows = export_raw(settings.duckdb_path, out)
+    _print_export(rows, out)
+
+
+def _print_export(rows: dict[str, int], out: Path) -> None:
     console.print(f"raw: {len(rows)} tables, {sum(rows.values()):,} rows as Parquet in {out}",
                   highlight=False)
 

@@ -121,17 +121,20 @@ def _one_frame(parts: Sequence[tuple[int, Rows]]) -> pd.DataFrame:
     records = [(i, rows) for i, rows in parts if not isinstance(rows, pd.DataFrame)]
     pieces = []
     if frames:
-        piece = pd.concat([rows for _, rows in frames], ignore_index=True)
-        pieces.append(piece.assign(_payload=np.repeat([i for i, _ in frames],
-                                                      [len(rows) for _, rows in frames])))
+        pieces.append(_payload_numbered(
+            pd.concat([rows for _, rows in frames], ignore_index=True), frames))
     if records:
-        piece = pd.DataFrame.from_records([row for _, rows in records for row in rows])
-        pieces.append(piece.assign(_payload=np.repeat([i for i, _ in records],
-                                                      [len(rows) for _, rows in records])))
+        pieces.append(_payload_numbered(
+            pd.DataFrame.from_records([row for _, rows in records for row in rows]), records))
     if len(pieces) == 1:
         return pieces[0]
     return pd.concat(pieces, ignore_index=True).sort_values("_payload", kind="stable",
                                                            ignore_index=True)
+
+
+def _payload_numbered(frame: pd.DataFrame, parts: Sequence[tuple[int, Rows]]) -> pd.DataFrame:
+    """``frame`` (the parts' rows, in order) with each row's payload index."""
+    return frame.assign(_payload=np.repeat([i for i, _ in parts], [len(rows) for _, rows in parts]))
 
 
 def _q(name: str) -> str:
