@@ -14,6 +14,8 @@ Marked `spark`; skipped with the reason when pyspark, dbt-spark or Java is missi
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import json
 import math
 import shutil
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -119,16 +122,9 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _value(value: object) -> object:
-    import datetime as dt
-    import decimal
-
-    import numpy as np
-
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, np.integer | np.bool_):
-        return value.item()
-    if isinstance(value, np.floating):
+    if isinstance(value, np.integer | np.bool_ | np.floating):
         return value.item()
     if isinstance(value, pd.Timestamp | dt.datetime):
         return pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tzinfo else \
