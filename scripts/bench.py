@@ -2,6 +2,7 @@
 
     python scripts/bench.py --flows [--etfs 4000 --years 10]   # warehouse build at universe scale
     python scripts/bench.py --flows --etfs 400 --years 2       # a quick smoke run
+    python scripts/bench.py --flows --no-publish               # builds only, no serving layer
     python scripts/bench.py --nport [--nport-holdings 100000]  # N-PORT parse vs naive
     python scripts/bench.py --quality [--quality-dir DIR]      # share-count checks on the demo
     python scripts/bench.py --nport-datasets [--datasets-series 12000 --datasets-holdings 3000000
@@ -261,9 +262,10 @@ def _print_against_reference(figures: dict[str, float]) -> None:
         print(f"    {name:26} {seconds:8.1f} s = {ratio:6.1f}x{verdict}")
 
 
-def bench_flows(etfs: int, years: int) -> dict[str, float]:
+def bench_flows(etfs: int, years: int, publish: bool = True) -> dict[str, float]:
     """Full and incremental `dbt build` on a synthetic universe, against a single-pass SQL
-    flow (the reference every build time is a multiple of) and a naive pandas flow."""
+    flow (the reference every build time is a multiple of) and a naive pandas flow; with
+    ``publish``, the serving layer's first publish and the one after the new day too."""
     work = Path(tempfile.mkdtemp(prefix="etfflow-bench-"))
     db = work / "warehouse.duckdb"
     load_before = os.getloadavg()[0]
@@ -274,11 +276,12 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
         print(f"flows: {rows:,} ETF-days ({etfs:,} ETFs x {years} years) generated in "
               f"{generate_s:.1f} s")
         full_s, full_gib = _dbt(work, db, ["build", "--full-refresh"])
-        publish_s, publish_gib = _publish(db)  # a first publish: every file written
+        if publish:
+            publish_s, publish_gib = _publish(db)  # a first publish: every file written
         _append_day(db)
         daily_s, daily_gib = _dbt(work, db, _daily_build(db), "recent")  # as `etfflow daily`
-        daily_publish_s, daily_publish_gib = _publish(db)  # unchanged years are kept
-        serving = work / "serving"
+        if publish:
+            daily_publish_s, daily_publish_gib = _publish(db)  # unchanged years are kept
         naive_s, naive_gib = _timed_subprocess([sys.executable, "-c", NAIVE_FLOWS, str(db)],
                                                dict(os.environ))
         reference_s, reference_gib = _naive_sql_flows(db)
@@ -290,13 +293,6 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
             "daily_build_s": round(daily_s, 1),
             "daily_build_peak_gib": round(daily_gib, 2),
             "warehouse_gib": round(db.stat().st_size / GiB, 2),
-            "publish_full_s": round(publish_s, 1),
-            "publish_full_peak_gib": round(publish_gib, 2),
-            "publish_after_daily_s": round(daily_publish_s, 1),
-            "publish_after_daily_peak_gib": round(daily_publish_gib, 2),
-            "serving_duckdb_gib": round((serving / "warehouse.duckdb").stat().st_size / GiB, 2),
-            "serving_parquet_gib": round(sum(
-                f.stat().st_size for f in (serving / "parquet").rglob("*.parquet")) / GiB, 2),
             "naive_pandas_flows_s": round(naive_s, 1),
             "naive_pandas_peak_gib": round(naive_gib, 2),
             "naive_sql_flows_s": round(reference_s, 2),
@@ -305,6 +301,19 @@ def bench_flows(etfs: int, years: int) -> dict[str, float]:
             "load_1min_before": round(load_before, 2),
             "load_1min_after": round(os.getloadavg()[0], 2),
         }
+        if publish:
+            serving = work / "serving"
+            figures.update({
+                "publish_full_s": round(publish_s, 1),
+                "publish_full_peak_gib": round(publish_gib, 2),
+                "publish_after_daily_s": round(daily_publish_s, 1),
+                "publish_after_daily_peak_gib": round(daily_publish_gib, 2),
+                "serving_duckdb_gib": round(
+                    (serving / "warehouse.duckdb").stat().st_size / GiB, 2),
+                "serving_parquet_gib": round(sum(
+                    f.stat().st_size for f in (serving / "parquet").rglob("*.parquet")) / GiB,
+                    2),
+            })
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _print(figures, {"full_build_peak_gib": 8})
@@ -750,7 +759,7 @@ def _print(figures: dict[str, float], targets: dict[str, float]) -> None:
 
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
-    "flows": lambda args: bench_flows(args.etfs, args.years),
+    "flows": lambda args: bench_flows(args.etfs, args.years, publish=not args.no_publish),
     "nport": lambda args: bench_nport(args.nport_holdings, args.nport_repeat),
     "quality": lambda args: bench_quality(args.quality_dir),
     "nport-datasets": lambda args: bench_nport_datasets(
@@ -765,6 +774,9 @@ def main(argv: list[str] | None = None) -> int:
                             help=(run.__doc__ or f"run the {name} benchmark"))
     parser.add_argument("--etfs", type=int, default=4000, help="flows: synthetic ETFs")
     parser.add_argument("--years", type=int, default=10, help="flows: years of trading days")
+    parser.add_argument("--no-publish", action="store_true",
+                        help="flows: leave out the two `etfflow publish` runs (~14 min at "
+                             "full scale)")
     parser.add_argument("--nport-holdings", type=int, default=100_000,
                         help="nport: holdings in the synthetic filing")
     parser.add_argument("--nport-repeat", type=int, default=2,
