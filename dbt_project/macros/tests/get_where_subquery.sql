@@ -3,7 +3,9 @@
     environment variable ETFFLOW_DBT_TEST_SCOPE=recent (set by `etfflow daily`), a generic
     test of a model or source whose YAML documents an as_of_date column sees only its
     rows dated from the warehouse's latest trading day (int_etf_days_aligned) minus
-    var('flows_lookback_days'): the incremental models rebuilt nothing older. Any other
+    var('flows_lookback_days'): the flow models rebuilt nothing older. A model that also
+    documents dbt_run_started_at (the share-count checks, which rewrite each fund from its
+    own state) is tested from the first day its latest run wrote, if that is older. Any other
     scope, other relations, and a warehouse where int_etf_days_aligned is not built yet
     (a first build tests staging before it) are tested in full; a test's own `where`
     config still applies. No query is added: the columns come from the project graph,
@@ -36,6 +38,12 @@
     {%- if spine is none -%}
         {{ return('') }}
     {%- endif -%}
-    {{ return("as_of_date >= coalesce((select max(as_of_date) from " ~ spine ~ ") - "
-              ~ (var('flows_lookback_days') | int) ~ ", as_of_date)") }}
+    {%- set cutoff = "(select max(as_of_date) from " ~ spine ~ ") - " ~ (var('flows_lookback_days') | int) -%}
+    {%- if 'dbt_run_started_at' in tested.columns -%}
+        {#- the share-count checks rewrite each fund from its own state, older days too:
+            their first day the latest run wrote -#}
+        {%- set cutoff = "least(" ~ cutoff ~ ", (select min(as_of_date) from " ~ relation
+            ~ " where dbt_run_started_at = (select max(dbt_run_started_at) from " ~ relation ~ ")))" -%}
+    {%- endif -%}
+    {{ return("as_of_date >= coalesce(" ~ cutoff ~ ", as_of_date)") }}
 {% endmacro %}

@@ -41,12 +41,15 @@ vendor_counts as (
 
 trading_days as (
 
+    -- only the funds with an issuer count: no other fund has a row here, and the as-of
+    -- joins below then sort those funds' days only, not the universe's
     select
         ticker,
         as_of_date,
         shares_source,
         shares_source_type
     from days
+    where ticker in (select ticker from issuer_days)
 
 ),
 
