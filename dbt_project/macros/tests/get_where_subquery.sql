@@ -3,7 +3,9 @@
     environment variable ETFFLOW_DBT_TEST_SCOPE=recent (set by `etfflow daily`), a generic
     test of a model or source whose YAML documents an as_of_date column sees only its
     rows dated from the warehouse's latest trading day (int_etf_days_aligned) minus
-    var('flows_lookback_days'): the flow models rebuilt nothing older. A model that also
+    var('flows_lookback_days'): the flow models rebuilt nothing older (a model whose rows
+    are periods names the date column to filter instead, in its YAML:
+    `meta: {recent_test_date_column: period_end_date}`). A model that also
     documents dbt_run_started_at (the share-count checks, which rewrite each fund from its
     own state) is tested from the first day its latest run wrote, if that is older. Any other
     scope, other relations, and a warehouse where int_etf_days_aligned is not built yet
@@ -33,7 +35,12 @@
 {% macro recent_test_filter(relation) %}
     {%- set nodes = graph.nodes.values() | list + graph.sources.values() | list -%}
     {%- set tested = nodes | selectattr('relation_name', 'equalto', relation | string) | first -%}
-    {%- if tested is not defined or 'as_of_date' not in tested.columns -%}
+    {%- if tested is not defined -%}
+        {{ return('') }}
+    {%- endif -%}
+    {#- a model whose rows are not days names the date its rebuilt rows are dated by -#}
+    {%- set date_column = ((tested.config or {}).get('meta') or {}).get('recent_test_date_column', 'as_of_date') -%}
+    {%- if date_column not in tested.columns -%}
         {{ return('') }}
     {%- endif -%}
     {#- not ref(): a test depends only on what it tests -#}
@@ -52,5 +59,5 @@
     {%- if cutoff is none -%}
         {{ return('') }}
     {%- endif -%}
-    {{ return("as_of_date >= cast('" ~ cutoff ~ "' as date)") }}
+    {{ return(date_column ~ " >= cast('" ~ cutoff ~ "' as date)") }}
 {% endmacro %}
