@@ -363,7 +363,7 @@ def test_daily_test_scope_checks_the_rebuilt_days_only(
 ) -> None:
     """With test_scope="recent" (`etfflow daily`), data tests read the days an incremental
     run rebuilds: a duplicate row a year old passes, one in the last days fails; the full
-    scope catches both."""
+    scope catches both. A share-count check is tested on every day its latest run wrote."""
     from ingest.dbt import run_dbt
 
     copy = _copy_warehouse(demo, "test-scope", monkeypatch)
@@ -385,6 +385,17 @@ def test_daily_test_scope_checks_the_rebuilt_days_only(
     assert not run_dbt(unique_key_test, copy, quiet=True, test_scope="all").success
     duplicate(2)
     assert not run_dbt(unique_key_test, copy, quiet=True, test_scope="recent").success
+    # the share-count checks rewrite each fund from its own state, older days too: their
+    # tests read every day their latest run wrote (this full build: a fund's first day)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""
+            insert into int_shares_checks_stale_runs
+            select * from int_shares_checks_stale_runs
+            where ticker = 'SPY' and as_of_date = (
+                select min(as_of_date) from int_shares_checks_stale_runs where ticker = 'SPY')""")
+    checks_key_test = ["test", "--select",
+                       "int_shares_checks_stale_runs,test_name:unique_combination_of_columns"]
+    assert not run_dbt(checks_key_test, copy, quiet=True, test_scope="recent").success
     # before the first build of int_etf_days_aligned (a fresh warehouse) every day is tested
     with duckdb.connect(str(copy)) as con:
         con.execute("drop table int_etf_days_aligned cascade")

@@ -39,6 +39,14 @@ vendor_counts as (
 
 ),
 
+issuer_funds as (
+
+    -- only the funds with an issuer count have rows here: the as-of joins below then
+    -- sort those funds' days and vendor counts only, not the universe's (issue 14)
+    select distinct ticker from issuer_days
+
+),
+
 trading_days as (
 
     select
@@ -47,6 +55,7 @@ trading_days as (
         shares_source,
         shares_source_type
     from days
+    where ticker in (select ticker from issuer_funds)
 
 ),
 
@@ -68,7 +77,9 @@ history_counts as (
         as_of_date as history_as_of_date,
         shares_outstanding as history_shares_outstanding
     from vendor_counts
-    where vendor_dataset = 'shares_history'
+    where
+        vendor_dataset = 'shares_history'
+        and ticker in (select ticker from issuer_funds)
 
 ),
 
@@ -88,7 +99,9 @@ quote_counts as (
                 order by case vendor_dataset when 'quote' then 1 else 2 end
             ) as quote_rank
         from vendor_counts
-        where vendor_dataset in ('quote', 'quote_summary')
+        where
+            vendor_dataset in ('quote', 'quote_summary')
+            and ticker in (select ticker from issuer_funds)
     ) as quotes
     where quote_rank = 1
 
