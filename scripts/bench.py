@@ -375,7 +375,8 @@ elif method == "naive_stdlib":
 elif method == "parse_only":  # the floor: libxml2 parsing the pieces, nothing extracted
     from ingest.plugins.edgar_nport.parser import holding_pieces
     from ingest.plugins.edgar_nport.safe_xml import xml_start
-    holdings = sum(len(piece) for piece in holding_pieces(body, xml_start(body))[1])
+    pieces = holding_pieces(body, xml_start(body))[1]
+    holdings = sum(len(pieces.parse(span)) for span in pieces.spans)
 elif method == "edgartools":
     try:
         from edgar.funds.reports import FundReport

@@ -60,10 +60,11 @@ import dataclasses
 import datetime as dt
 import gc
 import itertools
+import multiprocessing
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -159,7 +160,9 @@ DATA_COLUMNS = tuple(HOLDING_COLUMNS)[2:]          # what a holding element prov
 DATA_INDEX = {name: i for i, name in enumerate(DATA_COLUMNS)}
 N_DATA = len(DATA_COLUMNS)
 PIECE_BYTES = 1 << 19       # holdings parsed at a time: about 650 of them, a ~5 MB tree
-PIECES_AHEAD = 2            # pieces parsed ahead of the reader (bounds memory)
+PIECE_WORKERS = 2           # processes reading a large filing's pieces (2 cores here)
+POOL_MIN_BYTES = 4 << 20    # smaller filings are read in the calling process
+PIECES_AHEAD = 2            # pieces queued per worker beyond the one it reads (bounds memory)
 BATCH_HOLDINGS = 2048       # holdings read at a time from a document parsed whole
 # a holding's start tag, with the namespace prefix the document gives it (usually none)
 _HOLDING_START = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)invstOrSec[\s/>]")
@@ -292,9 +295,12 @@ def accession_from(text: str) -> str | None:
 # -- the parse -----------------------------------------------------------------------------
 
 
-def parse_nport(body: bytes, accession_number: str) -> NportDocument:
+def parse_nport(body: bytes, accession_number: str, *,
+                workers: int = PIECE_WORKERS) -> NportDocument:
     """Parse one N-PORT ``primary_doc.xml``; raises MalformedPayload with a clear reason
-    for anything that is not a complete, well-formed N-PORT document."""
+    for anything that is not a complete, well-formed N-PORT document. A filing of
+    POOL_MIN_BYTES or more has its holdings read by ``workers`` forked processes (1: in
+    this process, as a caller that is itself a pool worker asks)."""
     if not body or not body.strip():
         raise MalformedPayload("empty document")
     offset = xml_start(body)
@@ -303,7 +309,8 @@ def parse_nport(body: bytes, accession_number: str) -> NportDocument:
     _refuse_doctype(body, offset, "N-PORT")
     with _gc_paused():
         try:
-            root, columns = _parse_in_pieces(body, offset)
+            root, pieces = holding_pieces(body, offset)
+            columns = _read_pieces(pieces, workers if len(body) >= POOL_MIN_BYTES else 1)
         except _NotSplittable:
             root, columns = _parse_whole(body, offset)
     header, general, fund, flows, returns = _parts_a_and_b(root)
@@ -317,21 +324,41 @@ class _NotSplittable(Exception):
     lands inside markup): the document is parsed whole instead."""
 
 
-def _parse_in_pieces(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
-    root, pieces = holding_pieces(body, offset)
-    try:
-        columns = _read_holdings(piece.iter(HOLDING) for piece in pieces)
-    except etree.XMLSyntaxError:
-        raise _NotSplittable from None  # a cut inside a comment or CDATA section
-    return root, columns
+class _NotANumber(Exception):
+    """A number column's text that is not a number, at ``index`` in a chunk of rows (the
+    chunk's reader, which may be another process, does not know its line numbers)."""
+
+    def __init__(self, index: int, column: str, text: str) -> None:
+        super().__init__(index, column, text)
+        self.index, self.column, self.text = index, column, text
 
 
-def holding_pieces(body: bytes, offset: int
-                   ) -> tuple[etree._Element, Iterator[etree._Element]]:
+@dataclass(frozen=True)
+class HoldingPieces:
+    """A filing's holdings as byte ranges of its body, each read on its own: wrapped
+    between ``before`` (the XML declaration with the document's encoding and an element
+    declaring the namespaces in scope where the holdings stand) and ``after``."""
+
+    body: bytes
+    spans: Iterator[tuple[int, int]]
+    before: bytes
+    after: bytes
+
+    def parse(self, span: tuple[int, int]) -> etree._Element:
+        try:
+            return etree.fromstring(b"".join((self.before, self.body[span[0]:span[1]],
+                                              self.after)), _parser())
+        except etree.XMLSyntaxError:
+            raise _NotSplittable from None  # a cut inside a comment or CDATA section
+
+    def read(self, span: tuple[int, int]) -> dict[str, Sequence[Any] | np.ndarray]:
+        """One piece's holdings as typed columns."""
+        return _holdings_frame(list(map(_holding_row, self.parse(span).iter(HOLDING))))
+
+
+def holding_pieces(body: bytes, offset: int) -> tuple[etree._Element, HoldingPieces]:
     """The document without its holdings (one empty placeholder in their place), and the
-    holdings in pieces of about PIECE_BYTES, each wrapped in an element that declares the
-    namespaces in scope where the holdings stand and parsed as it is read (from
-    ``offset``, where the XML starts)."""
+    holdings in pieces of about PIECE_BYTES (from ``offset``, where the XML starts)."""
     match = _HOLDING_START.search(body, offset)
     if match is None:
         raise _NotSplittable
@@ -353,21 +380,8 @@ def holding_pieces(body: bytes, offset: int
                            for p, uri in placeholders[0].nsmap.items())
     encoding = root.getroottree().docinfo.encoding
     before = f'<?xml version="1.0" encoding="{encoding}"?><piece{declarations}>'.encode()
-    after = b"</piece>"
-
-    def parse_piece(span: tuple[int, int]) -> etree._Element:
-        return etree.fromstring(b"".join((before, body[span[0]:span[1]], after)), _parser())
-
-    return root, _parsed_ahead(parse_piece, _piece_spans(body, end_tag, first, end))
-
-
-def _parsed_ahead(parse_piece: Callable[[tuple[int, int]], etree._Element],
-                  spans: Iterator[tuple[int, int]]) -> Iterator[etree._Element]:
-    """Each piece parsed in a helper thread, PIECES_AHEAD pieces ahead of the reader: lxml
-    releases the GIL while libxml2 parses, so the parse overlaps the reading."""
-    with ThreadPoolExecutor(1) as pool:
-        for _, future in submitted_ahead(pool, parse_piece, spans, ahead=PIECES_AHEAD):
-            yield future.result()
+    return root, HoldingPieces(body, _piece_spans(body, end_tag, first, end), before,
+                               b"</piece>")
 
 
 def _piece_spans(body: bytes, end_tag: bytes, first: int, end: int) -> Iterator[tuple[int, int]]:
@@ -381,6 +395,34 @@ def _piece_spans(body: bytes, end_tag: bytes, first: int, end: int) -> Iterator[
         start = stop
 
 
+def _read_pieces(pieces: HoldingPieces, workers: int) -> _Columns:
+    """Each piece read into typed columns, in order: here, or by ``workers`` processes
+    forked with the filing (its body is shared, not copied), PIECES_AHEAD pieces queued
+    per worker (memory stays flat); only the spans go out and typed columns come back."""
+    if workers < 2:
+        return _collected(map(pieces.read, pieces.spans))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_adopt, initargs=(pieces,)) as pool:
+        chunks = submitted_ahead(pool, _read_adopted, pieces.spans,
+                                 ahead=workers * PIECES_AHEAD)
+        try:
+            return _collected(future.result() for _, future in chunks)
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+_adopted: list[HoldingPieces] = []  # in a pool worker: the filing it reads pieces of
+
+
+def _adopt(pieces: HoldingPieces) -> None:
+    """A pool worker's initializer: inherited through the fork, never pickled."""
+    _adopted[:] = [pieces]
+
+
+def _read_adopted(span: tuple[int, int]) -> dict[str, Sequence[Any] | np.ndarray]:
+    return _adopted[0].read(span)
+
+
 def _parse_whole(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
     """The whole document as one tree: only for documents the byte cut cannot handle (a
     prefix-free scan finds no holding, or a cut lands inside markup), and for the errors
@@ -392,7 +434,8 @@ def _parse_whole(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
     _check_document(root)
     holdings = root.iter(HOLDING)
     batches = iter(lambda: list(itertools.islice(holdings, BATCH_HOLDINGS)), [])
-    return root, _read_holdings(batches)
+    return root, _collected(_holdings_frame(list(map(_holding_row, batch)))
+                            for batch in batches)
 
 
 def _parser() -> etree.XMLParser:
@@ -408,13 +451,16 @@ def _check_document(root: etree._Element) -> None:
                                f"{etree.QName(root).text}")
 
 
-def _read_holdings(groups: Iterable[Iterable[etree._Element]]) -> _Columns:
-    """Each group of holdings read into raw rows, then typed column by column."""
+def _collected(chunks: Iterable[dict[str, Sequence[Any] | np.ndarray]]) -> _Columns:
+    """Typed chunks of holdings appended in order; a value that is not a number is
+    reported with its holding's line number."""
     columns = _Columns()
-    for group in groups:
-        rows = list(map(_holding_row, group))
-        if rows:
-            columns.extend(_holdings_frame(rows, columns.rows + 1))
+    try:
+        for chunk in chunks:
+            columns.extend(chunk)
+    except _NotANumber as bad:
+        raise MalformedPayload(f"holding {columns.rows + 1 + bad.index}: {bad.column} is "
+                               f"not a number: {bad.text[:40]!r}") from None
     return columns
 
 
@@ -726,8 +772,7 @@ _CHILD_SLOTS: dict[str, int] = {
 # -- raw text rows to a typed frame (vectorised) ---------------------------------------------
 
 
-def _holdings_frame(rows: list[list[Any]], first_line: int
-                    ) -> dict[str, Sequence[Any] | np.ndarray]:
+def _holdings_frame(rows: list[list[Any]]) -> dict[str, Sequence[Any] | np.ndarray]:
     """A chunk of raw rows as typed columns: numbers (strict: a value that is not a number
     is an error, "N/A" is null), Y/N flags, text with the "N/A" placeholder as null. Each
     column is converted in one pass of C-level iteration (``zip``, ``map``, numpy); a
@@ -739,7 +784,7 @@ def _holdings_frame(rows: list[list[Any]], first_line: int
         if column.count(None) == n:
             data[name] = np.full(n, np.nan) if kind == "DOUBLE" else [None] * n
         elif kind == "DOUBLE":
-            data[name] = _floats(column, name, first_line)
+            data[name] = _floats(column, name)
         elif kind == "BOOLEAN":
             data[name] = list(map(YES_NO.get, column))
         elif kind == "CODED":
@@ -764,7 +809,7 @@ def _shared(column: tuple[Any, ...]) -> list[Any]:
     return list(map(seen.setdefault, column, column))
 
 
-def _floats(raw: tuple[Any, ...], column: str, first_line: int) -> np.ndarray:
+def _floats(raw: tuple[Any, ...], column: str) -> np.ndarray:
     texts = map(_NUMBER_TEXT.get, raw, raw) if None in raw or "N/A" in raw else raw
     try:
         return np.fromiter(map(float, texts), dtype=np.float64, count=len(raw))
@@ -780,7 +825,5 @@ def _floats(raw: tuple[Any, ...], column: str, first_line: int) -> np.ndarray:
             text = value.strip()
             if text in ("", "N/A"):
                 continue
-            raise MalformedPayload(
-                f"holding {first_line + i}: {column} is not a number: {text[:40]!r}"
-            ) from None
+            raise _NotANumber(i, column, text) from None
     return out
