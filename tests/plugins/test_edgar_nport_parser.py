@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from ingest.core.plugin import MalformedPayload
+from ingest.plugins.edgar_nport import parser
 from ingest.plugins.edgar_nport.parser import (
     HOLDING_COLUMNS,
     accession_from,
@@ -283,9 +284,12 @@ def test_truncated_filings_are_malformed(fixture_body: bytes) -> None:
             parse_nport(fixture_body[:cut], "X")
 
 
+@pytest.mark.parametrize("pool", [False, True], ids=["in process", "worker processes"])
 def test_a_value_that_is_not_a_number_names_the_holding_and_column(
-    fixture_body: bytes,
+    fixture_body: bytes, pool: bool, monkeypatch,
 ) -> None:
+    monkeypatch.setattr(parser, "PIECE_BYTES", 1)  # the holding is in the second piece
+    monkeypatch.setattr(parser, "POOL_MIN_BYTES", 0 if pool else 1 << 62)
     body = fixture_body.replace(b"<valUSD>295000.50000000</valUSD>",
                                 b"<valUSD>29S000.5O</valUSD>")
     with pytest.raises(MalformedPayload, match=r"holding 2: value_usd is not a number"):
