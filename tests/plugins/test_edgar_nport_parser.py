@@ -147,6 +147,22 @@ def test_nested_reference_instruments_do_not_leak_into_the_holding(document) -> 
     assert future["value_usd"] == -1250.75
 
 
+@pytest.mark.parametrize("pool", [False, True], ids=["in process", "worker processes"])
+def test_elements_of_another_namespace_inside_a_holding_are_not_its_fields(
+    fixture_body: bytes, pool: bool, monkeypatch,
+) -> None:
+    """Pieces are parsed without the N-PORT default namespace where they declare none of
+    their own (cheaper tags); a piece that declares one keeps every namespace as filed."""
+    monkeypatch.setattr(parser, "PIECE_BYTES", 1)
+    monkeypatch.setattr(parser, "POOL_MIN_BYTES", 0 if pool else 1 << 62)
+    body = fixture_body.replace(
+        b"<name>Apple Inc</name>",
+        b'<name>Apple Inc</name><name xmlns="urn:elsewhere">Not A Field</name>')
+    names = parse_nport(body, "X").holdings["name"].tolist()
+    assert names == parse_nport(fixture_body, "X").holdings["name"].tolist()
+    assert names[0] == "Apple Inc"
+
+
 def test_amendments_and_non_public_forms_are_recognised(fixture_body: bytes) -> None:
     amended = fixture_body.replace(b"<submissionType>NPORT-P</submissionType>",
                                    b"<submissionType>NPORT-P/A</submissionType>")

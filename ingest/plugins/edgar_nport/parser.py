@@ -171,69 +171,56 @@ CODED = frozenset({"units", "currency", "payoff_profile", "asset_category", "iss
                    "repo_category", "derivative_category", "derivative_currency",
                    "option_put_or_call", "option_written_or_purchased", "lei"})
 
+# The form's tags by local name: the tables below key each under both spellings a parsed
+# piece can give it (``_spellings``): ``{ns}name``, and ``name`` where the piece was
+# parsed without the N-PORT default namespace.
+
 # Direct children of invstOrSec whose text is a column.
 _TEXT_CHILDREN = {
-    _q("name"): "name",
-    _q("lei"): "lei",
-    _q("title"): "title",
-    _q("cusip"): "cusip",
-    _q("balance"): "balance",
-    _q("units"): "units",
-    _q("descOthUnits"): "units_desc",
-    _q("curCd"): "currency",
-    _q("valUSD"): "value_usd",
-    _q("pctVal"): "pct_of_net_assets",
-    _q("payoffProfile"): "payoff_profile",
-    _q("assetCat"): "asset_category",
-    _q("issuerCat"): "issuer_category",
-    _q("invCountry"): "country",
-    _q("invOthCountry"): "other_country",
-    _q("isRestrictedSec"): "is_restricted",
-    _q("fairValLevel"): "fair_value_level",
+    "name": "name",
+    "lei": "lei",
+    "title": "title",
+    "cusip": "cusip",
+    "balance": "balance",
+    "units": "units",
+    "descOthUnits": "units_desc",
+    "curCd": "currency",
+    "valUSD": "value_usd",
+    "pctVal": "pct_of_net_assets",
+    "payoffProfile": "payoff_profile",
+    "assetCat": "asset_category",
+    "issuerCat": "issuer_category",
+    "invCountry": "country",
+    "invOthCountry": "other_country",
+    "isRestrictedSec": "is_restricted",
+    "fairValLevel": "fair_value_level",
 }
 
-_IDENTIFIERS = _q("identifiers")
-_ISIN, _TICKER, _OTHER = _q("isin"), _q("ticker"), _q("other")
-_CURRENCY_COND = _q("currencyConditional")
-_ASSET_COND = _q("assetConditional")
-_ISSUER_COND = _q("issuerConditional")
-_DEBT = _q("debtSec")
-_REPO = _q("repurchaseAgrmt")
-_DERIVATIVE = _q("derivativeInfo")
-_LENDING = _q("securityLending")
 
 _DEBT_FIELDS = {
-    _q("maturityDt"): "debt_maturity_date",
-    _q("couponKind"): "debt_coupon_kind",
-    _q("annualizedRt"): "debt_annualized_rate",
-    _q("isDefault"): "debt_is_default",
-    _q("areIntrstPmntsInArrs"): "debt_is_interest_in_arrears",
-    _q("isPaidKind"): "debt_is_paid_in_kind",
+    "maturityDt": "debt_maturity_date",
+    "couponKind": "debt_coupon_kind",
+    "annualizedRt": "debt_annualized_rate",
+    "isDefault": "debt_is_default",
+    "areIntrstPmntsInArrs": "debt_is_interest_in_arrears",
+    "isPaidKind": "debt_is_paid_in_kind",
 }
 _REPO_FIELDS = {
-    _q("transCat"): "repo_category",
-    _q("repurchaseRt"): "repo_rate",
-    _q("maturityDt"): "repo_maturity_date",
+    "transCat": "repo_category",
+    "repurchaseRt": "repo_rate",
+    "maturityDt": "repo_maturity_date",
 }
 _DERIVATIVE_FIELDS = {
-    _q("notionalAmt"): "derivative_notional_amount",
-    _q("curCd"): "derivative_currency",
-    _q("expDate"): "derivative_expiration_date",
-    _q("expDt"): "derivative_expiration_date",
-    _q("terminationDt"): "derivative_expiration_date",
-    _q("unrealizedAppr"): "derivative_unrealized_appreciation",
-    _q("putOrCall"): "option_put_or_call",
-    _q("writtenOrPur"): "option_written_or_purchased",
-    _q("exercisePrice"): "option_exercise_price",
+    "notionalAmt": "derivative_notional_amount",
+    "curCd": "derivative_currency",
+    "expDate": "derivative_expiration_date",
+    "expDt": "derivative_expiration_date",
+    "terminationDt": "derivative_expiration_date",
+    "unrealizedAppr": "derivative_unrealized_appreciation",
+    "putOrCall": "option_put_or_call",
+    "writtenOrPur": "option_written_or_purchased",
+    "exercisePrice": "option_exercise_price",
 }
-_COUNTERPARTIES = _q("counterparties")
-_COUNTERPARTY_NAME = _q("counterpartyName")
-_COUNTERPARTY_LEI = _q("counterpartyLei")
-_NOTIONAL_AMOUNTS = _q("notionalAmts")
-_CASH_CONDITION = _q("cashCollateralCondition")
-_NON_CASH_CONDITION = _q("nonCashCollateralCondition")
-_LOAN_FLAG = _q("isLoanByFund")
-_LOAN_CONDITION = _q("loanByFundCondition")
 
 _ACCESSION = re.compile(r"(\d{10})-?(\d{2})-?(\d{6})")
 
@@ -337,23 +324,30 @@ class _NotANumber(Exception):
 class HoldingPieces:
     """A filing's holdings as byte ranges of its body, each read on its own: wrapped
     between ``before`` (the XML declaration with the document's encoding and an element
-    declaring the namespaces in scope where the holdings stand) and ``after``."""
+    declaring the namespaces in scope where the holdings stand) and ``after``. Where the
+    N-PORT namespace is the default one there and a piece declares no namespace of its
+    own, ``before_local`` leaves the default out: the piece's N-PORT elements then have
+    their local names as tags, which lxml builds for half the cost of ``{ns}name``."""
 
     body: bytes
     spans: Iterator[tuple[int, int]]
     before: bytes
     after: bytes
+    before_local: bytes | None
 
     def parse(self, span: tuple[int, int]) -> etree._Element:
+        piece = self.body[span[0]:span[1]]
+        before = (self.before if self.before_local is None or b"xmlns" in piece
+                  else self.before_local)
         try:
-            return etree.fromstring(b"".join((self.before, self.body[span[0]:span[1]],
-                                              self.after)), _parser())
+            return etree.fromstring(b"".join((before, piece, self.after)), _parser())
         except etree.XMLSyntaxError:
             raise _NotSplittable from None  # a cut inside a comment or CDATA section
 
     def read(self, span: tuple[int, int]) -> dict[str, Sequence[Any] | np.ndarray]:
         """One piece's holdings as typed columns."""
-        return _holdings_frame(list(map(_holding_row, self.parse(span).iter(HOLDING))))
+        holdings = self.parse(span).iter(HOLDING, "invstOrSec")
+        return _holdings_frame(list(map(_holding_row, holdings)))
 
 
 def holding_pieces(body: bytes, offset: int) -> tuple[etree._Element, HoldingPieces]:
@@ -376,12 +370,19 @@ def holding_pieces(body: bytes, offset: int) -> tuple[etree._Element, HoldingPie
     placeholders = list(root.iter(HOLDING))
     if len(placeholders) != 1 or len(placeholders[0]) or placeholders[0].text is not None:
         raise _NotSplittable  # the cut is not where the holdings stand
-    declarations = "".join(f" xmlns{':' + p if p else ''}={quoteattr(uri)}"
-                           for p, uri in placeholders[0].nsmap.items())
+    namespaces = placeholders[0].nsmap
     encoding = root.getroottree().docinfo.encoding
-    before = f'<?xml version="1.0" encoding="{encoding}"?><piece{declarations}>'.encode()
-    return root, HoldingPieces(body, _piece_spans(body, end_tag, first, end), before,
-                               b"</piece>")
+
+    def wrapper(declared: dict[str | None, str]) -> bytes:
+        declarations = "".join(f" xmlns{':' + p if p else ''}={quoteattr(uri)}"
+                               for p, uri in declared.items())
+        return f'<?xml version="1.0" encoding="{encoding}"?><piece{declarations}>'.encode()
+
+    local = None
+    if not match[1] and namespaces.get(None) == NS:
+        local = wrapper({p: uri for p, uri in namespaces.items() if p is not None})
+    return root, HoldingPieces(body, _piece_spans(body, end_tag, first, end),
+                               wrapper(namespaces), b"</piece>", local)
 
 
 def _piece_spans(body: bytes, end_tag: bytes, first: int, end: int) -> Iterator[tuple[int, int]]:
@@ -682,6 +683,19 @@ def _holding_row(element: etree._Element) -> list[Any]:
     return row
 
 
+def _spellings(by_local_name: dict[str, Any]) -> dict[str, Any]:
+    """A table keyed by the form's local tag names, keyed by both spellings of each."""
+    return {**{_q(local): value for local, value in by_local_name.items()}, **by_local_name}
+
+
+def _first_text(element: etree._Element, local: str) -> str | None:
+    """``findtext`` of a child in either spelling: its text ("" when empty), else None."""
+    for child in element:
+        if child.tag in (local, _q(local)):
+            return child.text or ""
+    return None
+
+
 def _conditional(slots: tuple[tuple[str, int], ...]) -> Callable[[etree._Element, list[Any]],
                                                                  None]:
     def handle(element: etree._Element, row: list[Any]) -> None:
@@ -691,7 +705,7 @@ def _conditional(slots: tuple[tuple[str, int], ...]) -> Callable[[etree._Element
 
 
 def _nested(fields: dict[str, str]) -> Callable[[etree._Element, list[Any]], None]:
-    slots = {tag: DATA_INDEX[column] for tag, column in fields.items()}
+    slots = _spellings({tag: DATA_INDEX[column] for tag, column in fields.items()})
 
     def handle(element: etree._Element, row: list[Any]) -> None:
         for child in element:
@@ -712,10 +726,13 @@ def _derivative(element: etree._Element, row: list[Any]) -> None:
         if slot is not None:
             if row[slot] is None:
                 row[slot] = child.text
-        elif tag == _COUNTERPARTIES and row[DATA_INDEX["derivative_counterparty_name"]] is None:
-            row[DATA_INDEX["derivative_counterparty_name"]] = child.findtext(_COUNTERPARTY_NAME)
-            row[DATA_INDEX["derivative_counterparty_lei"]] = child.findtext(_COUNTERPARTY_LEI)
-        elif tag == _NOTIONAL_AMOUNTS:
+        elif (_DERIVATIVE_PARTS.get(tag) == "counterparties"
+              and row[DATA_INDEX["derivative_counterparty_name"]] is None):
+            row[DATA_INDEX["derivative_counterparty_name"]] = _first_text(child,
+                                                                          "counterpartyName")
+            row[DATA_INDEX["derivative_counterparty_lei"]] = _first_text(child,
+                                                                         "counterpartyLei")
+        elif _DERIVATIVE_PARTS.get(tag) == "notionalAmts":
             first = next(iter(child), None)
             slot = DATA_INDEX["derivative_notional_amount"]
             if first is not None and row[slot] is None:
@@ -725,24 +742,29 @@ def _derivative(element: etree._Element, row: list[Any]) -> None:
 
 def _lending(element: etree._Element, row: list[Any]) -> None:
     for child in element:
-        tag = child.tag
-        if tag == _LOAN_FLAG:
+        part = _LENDING_PARTS.get(child.tag)
+        if part == "isLoanByFund":
             row[_ON_LOAN_SLOT] = child.text
-        elif tag == _LOAN_CONDITION:
+        elif part == "loanByFundCondition":
             row[_ON_LOAN_SLOT] = child.get("isLoanByFund")
             row[DATA_INDEX["loan_value"]] = child.get("loanVal")
-        elif tag == _CASH_CONDITION:
+        elif part == "cashCollateralCondition":
             row[DATA_INDEX["cash_collateral_value"]] = child.get("cashCollateralVal")
-        elif tag == _NON_CASH_CONDITION:
+        elif part == "nonCashCollateralCondition":
             row[DATA_INDEX["non_cash_collateral_value"]] = child.get("nonCashCollateralVal")
 
 
-_IDENTIFIER_SLOTS = {_ISIN: DATA_INDEX["isin"], _TICKER: DATA_INDEX["ticker"],
-                     _OTHER: DATA_INDEX["other_id"]}
+_IDENTIFIER_SLOTS = _spellings({"isin": DATA_INDEX["isin"], "ticker": DATA_INDEX["ticker"],
+                                "other": DATA_INDEX["other_id"]})
 _OTHER_SLOT = DATA_INDEX["other_id"]
 _OTHER_DESC_SLOT = DATA_INDEX["other_id_desc"]
 _ON_LOAN_SLOT = DATA_INDEX["is_on_loan"]
-_DERIVATIVE_SLOTS = {tag: DATA_INDEX[col] for tag, col in _DERIVATIVE_FIELDS.items()}
+_DERIVATIVE_SLOTS = _spellings({tag: DATA_INDEX[col] for tag, col in _DERIVATIVE_FIELDS.items()})
+_DERIVATIVE_PARTS = _spellings({"counterparties": "counterparties",
+                                "notionalAmts": "notionalAmts"})
+_LENDING_PARTS = _spellings({part: part for part in (
+    "isLoanByFund", "loanByFundCondition", "cashCollateralCondition",
+    "nonCashCollateralCondition")})
 _IDENTIFIERS_GROUP, _LENDING_GROUP = -1, -2
 _GROUP_HANDLERS: dict[int, Callable[[etree._Element, list[Any]], None]] = {
     -3: _conditional((("curCd", DATA_INDEX["currency"]),
@@ -756,17 +778,17 @@ _GROUP_HANDLERS: dict[int, Callable[[etree._Element, list[Any]], None]] = {
     -8: _derivative,
 }
 # child tag -> its column (>= 0), or the group it opens (< 0)
-_CHILD_SLOTS: dict[str, int] = {
+_CHILD_SLOTS: dict[str, int] = _spellings({
     **{tag: DATA_INDEX[column] for tag, column in _TEXT_CHILDREN.items()},
-    _IDENTIFIERS: _IDENTIFIERS_GROUP,
-    _LENDING: _LENDING_GROUP,
-    _CURRENCY_COND: -3,
-    _ASSET_COND: -4,
-    _ISSUER_COND: -5,
-    _DEBT: -6,
-    _REPO: -7,
-    _DERIVATIVE: -8,
-}
+    "identifiers": _IDENTIFIERS_GROUP,
+    "securityLending": _LENDING_GROUP,
+    "currencyConditional": -3,
+    "assetConditional": -4,
+    "issuerConditional": -5,
+    "debtSec": -6,
+    "repurchaseAgrmt": -7,
+    "derivativeInfo": -8,
+})
 
 
 # -- raw text rows to a typed frame (vectorised) ---------------------------------------------
