@@ -5,35 +5,38 @@ prefix the filing gives it, usually none), then ``</invstOrSec>`` end tags every
 PIECE_BYTES (one ``bytes.find`` per piece). The rest of the document, with one empty
 placeholder where the holdings stood, is parsed first: it is checked (root, no DOCTYPE)
 and Parts A and B are read from it, and the placeholder gives the namespaces in scope and
-the document its encoding, which each piece is wrapped in. A helper thread parses the
-pieces (``etree.fromstring``, during which lxml releases the GIL) PIECES_AHEAD ahead of
-the main thread, which reads each holding into a row (one dictionary lookup per child
-element, no per-holding dict) and types each piece's rows column by column with C-level
+the document its encoding, which each piece is wrapped in (without the N-PORT default
+namespace where a piece declares none of its own: lxml then builds each tag as a local
+name, half the instructions of ``{ns}name``; the reading tables know both spellings).
+Each piece is parsed (``etree.fromstring``), its holdings read into rows (one dictionary
+lookup per child element, no per-holding dict) and typed column by column with C-level
 iteration (``zip``, ``map``, numpy; a column absent from a whole piece is not converted).
-Memory is the document's bytes, a few pieces' trees and the output columns: flat in the
-holding count. A document the cut cannot handle (no holding start tag found, or a cut
-that lands inside a comment or CDATA section, so a piece does not parse) is parsed as one
-tree instead, with the same reading. The cyclic garbage collector is paused during the
-parse (the rows and element proxies are acyclic).
+A filing of POOL_MIN_BYTES or more has its pieces read by PIECE_WORKERS processes forked
+for the parse: they inherit the body (shared, never copied or pickled), are sent only
+each piece's byte range, and send back its typed columns, in order, PIECES_AHEAD pieces
+queued per worker. Smaller filings, and callers that are pool workers themselves
+(``pipeline``), read their pieces in their own process. Memory is the document's bytes,
+a few pieces' trees per process and the output columns: flat in the holding count. A
+document the cut cannot handle (no holding start tag found, or a cut that lands inside a
+comment or CDATA section, so a piece does not parse) is parsed as one tree instead, with
+the same reading. The cyclic garbage collector is paused during the parse (the rows and
+element proxies are acyclic).
 
 Measured (callgrind on the bench's 10,000-holding filing, instructions per holding, load
-independent): the streaming iterparse this replaces took 249k, of which 113k in
-iterparse itself. Now 207k: libxml2 parsing the pieces 74k (in the helper thread, so on
-two free cores it overlaps the rest), reading the rows 95k and typing 37k (down from 42k)
-in the main thread. Wall clock at 100,000 holdings (``scripts/bench.py --nport``, two
-runs at load 9.5-12 and 7-8.5 on two cores, so upper bounds): 7.8k and 12.1k holdings/s
-against 2.1k and 5.3k for a naive full-tree lxml parse in the same run (3.7x, 2.3x);
-parser overhead 24-33 MB at 100,000 and 34-36 MB at 400,000 holdings, peak 297 MB.
-CPU time at load 11, two runs each: the main thread 3.0-3.25 s (old parser 4.5-5.05 s,
-all of it in one thread), both threads 4.2-4.45 s. The main
-thread's 132k instructions are the floor of lxml's Python API: each of ~30 elements read
-per holding costs a proxy, a ``{ns}tag`` string (built and hashed) and a text string,
-~3k instructions. XPath (one compiled path per field per
-piece, text() lists) and XSLT (one stylesheet writing delimited text) measured slower
-still: 5-10 microseconds per field per holding and 292k instructions per holding, as
-libxml2 evaluates each path per holding. What would remove the floor: reading the
-elements below the Python API (a C or Cython reader walking libxml2's nodes), or a
-process per piece (many files already go to ``pipeline``'s process pool).
+independent): the helper-thread design this replaces took 207k in one process: libxml2
+parsing the pieces 76k (in a helper thread), reading the rows 95k (for a holding's ~24
+direct children: element proxies 20k, ``{ns}tag`` strings 28k, texts 12k) and typing 37k
+in the main thread, whose 132k were the critical path. Local-name tags cut the tag strings
+to 14.5k. See the README's N-PORT section for the wall-clock figures.
+
+Tried and measured slower or no better (same process, thread CPU time or callgrind): XPath
+(one compiled path per field per piece: 2.2 us per field per holding, libxml2's node-set
+work) and XSLT (292k instructions per holding); C-level maps over a whole piece's
+children (``chain.from_iterable``, ``attrgetter``): they save the interpreter's bytecode
+but not the proxy, tag and text lxml builds per element, and cost as much as the loop;
+element classes per tag (``ElementNamespaceClassLookup``): dearer proxies than the tags
+they save; the standard library's ElementTree (expat, C element objects): its rows read
+2.3x cheaper, but its tree costs twice libxml2's to build and free, no net gain.
 
 Safety: entities are never resolved, DTDs never loaded, the network never touched
 (``resolve_entities=False, load_dtd=False, no_network=True``), and any document type
