@@ -12,8 +12,10 @@ Each piece is parsed (``etree.fromstring``), its holdings read into rows (one di
 lookup per child element, no per-holding dict) and typed column by column with C-level
 iteration (``zip``, ``map``, numpy; a column absent from a whole piece is not converted).
 A filing of POOL_MIN_BYTES or more has its pieces read by PIECE_WORKERS processes forked
-for the parse: they inherit the body (shared, never copied or pickled), are sent only
-each piece's byte range, and send back its typed columns, in order, PIECES_AHEAD pieces
+for the parse (started in milliseconds with everything imported; they run nothing but
+the parse, so the caller's other threads, the runner's fetchers, are no concern of
+theirs): they inherit the body (shared, never copied or pickled), are sent only each
+piece's byte range, and send back its typed columns, in order, PIECES_AHEAD pieces
 queued per worker. Smaller filings, and callers that are pool workers themselves
 (``pipeline``), read their pieces in their own process. Memory is the document's bytes,
 a few pieces' trees per process and the output columns: flat in the holding count. A
@@ -26,8 +28,11 @@ Measured (callgrind on the bench's 10,000-holding filing, instructions per holdi
 independent): the helper-thread design this replaces took 207k in one process: libxml2
 parsing the pieces 76k (in a helper thread), reading the rows 95k (for a holding's ~24
 direct children: element proxies 20k, ``{ns}tag`` strings 28k, texts 12k) and typing 37k
-in the main thread, whose 132k were the critical path. Local-name tags cut the tag strings
-to 14.5k. See the README's N-PORT section for the wall-clock figures.
+in the main thread, whose 132k were the critical path. Now 199k in all, local-name tags
+cutting the tag strings to 14.5k: 180k in the workers (parsing, reading, typing and
+pickling each piece's columns, split between two processes) and 19k in the caller
+(unpickling, appending, the frame); 188k when one process reads every piece. See the
+README's N-PORT section for the wall-clock figures.
 
 Tried and measured slower or no better (same process, thread CPU time or callgrind): XPath
 (one compiled path per field per piece: 2.2 us per field per holding, libxml2's node-set
