@@ -324,7 +324,7 @@ def bench_flows(etfs: int, years: int, publish: bool = True) -> dict[str, float]
 # -- nport: the streaming N-PORT parse against a naive full-tree parse ----------------------
 
 NPORT_WORKER = r'''
-import json, resource, sys, time
+import json, os, resource, sys, time
 method, path = sys.argv[1], sys.argv[2]
 import pandas as pd
 from lxml import etree
@@ -372,7 +372,7 @@ def naive(fromstring):
     return pd.DataFrame(rows)
 
 extra = {}
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), os.times()
 if method == "streaming":
     frame = parse_nport(body, "0009990001-24-000001").holdings
     holdings = len(frame)
@@ -384,7 +384,8 @@ elif method == "naive_stdlib":
 elif method == "parse_only":  # the floor: libxml2 parsing the pieces, nothing extracted
     from ingest.plugins.edgar_nport.parser import holding_pieces
     from ingest.plugins.edgar_nport.safe_xml import xml_start
-    holdings = sum(len(piece) for piece in holding_pieces(body, xml_start(body))[1])
+    pieces = holding_pieces(body, xml_start(body))[1]
+    holdings = sum(len(pieces.parse(span)) for span in pieces.spans)
 elif method == "edgartools":
     try:
         from edgar.funds.reports import FundReport
@@ -404,11 +405,14 @@ elif method == "files_pool":  # the same filings through etfflow's parse pool
 else:
     holdings = 0  # "baseline": the interpreter, imports and the file in memory
 seconds = time.perf_counter() - started
+cpu = os.times()  # this process's and its (joined) worker processes' CPU time
+cpu_s = sum(cpu[:4]) - sum(cpu_started[:4])
 try:  # VmHWM: this process image's peak RSS (ru_maxrss would carry the forking parent's)
     status = open("/proc/self/status").read()
     peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
 except (OSError, IndexError):
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+workers_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 if method == "streaming":  # what the result itself takes (grows with the filing)
     seen, output_bytes = set(), 0
     for values in (frame[c].to_numpy() for c in frame.columns):
@@ -419,7 +423,8 @@ if method == "streaming":  # what the result itself takes (grows with the filing
                     seen.add(id(v))
                     output_bytes += sys.getsizeof(v)
     extra["output_mb"] = output_bytes / 1e6
-print(json.dumps({"seconds": seconds, "holdings": holdings, "peak_mb": peak_mb, **extra}))
+print(json.dumps({"seconds": seconds, "cpu_s": cpu_s, "holdings": holdings,
+                  "peak_mb": peak_mb, "workers_peak_mb": workers_peak_mb, **extra}))
 '''
 
 
@@ -474,7 +479,11 @@ def _nport_methods(path: Path, holdings: int, methods: tuple[str, ...], repeat: 
             raise SystemExit(f"bench: {method} read {best['holdings']} holdings")
         figures[f"{prefix}{method}_s"] = round(best["seconds"], 2)
         figures[f"{prefix}{method}_holdings_per_s"] = round(holdings / best["seconds"])
+        figures[f"{prefix}{method}_cpu_s"] = round(best["cpu_s"], 2)
         figures[f"{prefix}{method}_peak_mb"] = round(max(r["peak_mb"] for r in runs))
+        if any(r["workers_peak_mb"] for r in runs):  # each worker process's own peak
+            figures[f"{prefix}{method}_workers_peak_mb"] = round(
+                max(r["workers_peak_mb"] for r in runs))
         if "output_mb" in best:
             figures[f"{prefix}{method}_output_mb"] = round(best["output_mb"])
     return figures

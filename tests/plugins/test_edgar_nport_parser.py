@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from ingest.core.plugin import MalformedPayload
+from ingest.plugins.edgar_nport import parser
 from ingest.plugins.edgar_nport.parser import (
     HOLDING_COLUMNS,
     accession_from,
@@ -144,6 +145,22 @@ def test_nested_reference_instruments_do_not_leak_into_the_holding(document) -> 
     assert future["derivative_expiration_date"] == "2024-09-20"
     assert future["derivative_unrealized_appreciation"] == -1250.75
     assert future["value_usd"] == -1250.75
+
+
+@pytest.mark.parametrize("pool", [False, True], ids=["in process", "worker processes"])
+def test_elements_of_another_namespace_inside_a_holding_are_not_its_fields(
+    fixture_body: bytes, pool: bool, monkeypatch,
+) -> None:
+    """Pieces are parsed without the N-PORT default namespace where they declare none of
+    their own (cheaper tags); a piece that declares one keeps every namespace as filed."""
+    monkeypatch.setattr(parser, "PIECE_BYTES", 1)
+    monkeypatch.setattr(parser, "POOL_MIN_BYTES", 0 if pool else 1 << 62)
+    body = fixture_body.replace(
+        b"<name>Apple Inc</name>",
+        b'<name>Apple Inc</name><name xmlns="urn:elsewhere">Not A Field</name>')
+    names = parse_nport(body, "X").holdings["name"].tolist()
+    assert names == parse_nport(fixture_body, "X").holdings["name"].tolist()
+    assert names[0] == "Apple Inc"
 
 
 def test_amendments_and_non_public_forms_are_recognised(fixture_body: bytes) -> None:
@@ -283,9 +300,12 @@ def test_truncated_filings_are_malformed(fixture_body: bytes) -> None:
             parse_nport(fixture_body[:cut], "X")
 
 
+@pytest.mark.parametrize("pool", [False, True], ids=["in process", "worker processes"])
 def test_a_value_that_is_not_a_number_names_the_holding_and_column(
-    fixture_body: bytes,
+    fixture_body: bytes, pool: bool, monkeypatch,
 ) -> None:
+    monkeypatch.setattr(parser, "PIECE_BYTES", 1)  # the holding is in the second piece
+    monkeypatch.setattr(parser, "POOL_MIN_BYTES", 0 if pool else 1 << 62)
     body = fixture_body.replace(b"<valUSD>295000.50000000</valUSD>",
                                 b"<valUSD>29S000.5O</valUSD>")
     with pytest.raises(MalformedPayload, match=r"holding 2: value_usd is not a number"):

@@ -293,21 +293,27 @@ def test_edge_cases_are_read_as_the_reference_reads_them() -> None:
     assert holdings.loc["Reverse Repo"]["repo_rate"] == -0.5
 
 
-def test_one_holding_per_piece_is_read_as_the_reference_reads_it(monkeypatch) -> None:
-    """Every holding its own piece: the pieces join without gaps, repeats or reordering."""
+@pytest.mark.parametrize("pool", [False, True], ids=["in process", "worker processes"])
+def test_one_holding_per_piece_is_read_as_the_reference_reads_it(pool: bool,
+                                                                monkeypatch) -> None:
+    """Every holding its own piece: the pieces join without gaps, repeats or reordering,
+    whether read here or by the worker processes a large filing gets."""
     monkeypatch.setattr(parser, "PIECE_BYTES", 1)
+    monkeypatch.setattr(parser, "POOL_MIN_BYTES", 0 if pool else 1 << 62)
     assert assert_same_as_reference(_with_edge_cases(), "one holding per piece") == 11
 
 
+@pytest.mark.parametrize("pool", [False, True], ids=["in process", "worker processes"])
 @pytest.mark.parametrize("change", [
     "prefixed holdings", "an end tag in a comment", "an end tag in CDATA",
     "a declared Latin-1 encoding", "namespaces declared where the holdings stand"])
-def test_documents_the_byte_cut_must_respect(change: str, monkeypatch) -> None:
+def test_documents_the_byte_cut_must_respect(change: str, pool: bool, monkeypatch) -> None:
     """Holdings cut out of the bytes (here at every end tag) are read as the whole
     document reads them: with the prefix the filing gives them, the namespaces in scope
     and the declared encoding; a cut that would land inside a comment or CDATA section
-    falls back to the whole tree."""
+    falls back to the whole tree, also when a worker process meets it."""
     monkeypatch.setattr(parser, "PIECE_BYTES", 1)
+    monkeypatch.setattr(parser, "POOL_MIN_BYTES", 0 if pool else 1 << 62)
     parsed_whole = []
     parse_whole = parser._parse_whole
     monkeypatch.setattr(parser, "_parse_whole",

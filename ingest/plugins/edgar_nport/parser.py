@@ -5,35 +5,43 @@ prefix the filing gives it, usually none), then ``</invstOrSec>`` end tags every
 PIECE_BYTES (one ``bytes.find`` per piece). The rest of the document, with one empty
 placeholder where the holdings stood, is parsed first: it is checked (root, no DOCTYPE)
 and Parts A and B are read from it, and the placeholder gives the namespaces in scope and
-the document its encoding, which each piece is wrapped in. A helper thread parses the
-pieces (``etree.fromstring``, during which lxml releases the GIL) PIECES_AHEAD ahead of
-the main thread, which reads each holding into a row (one dictionary lookup per child
-element, no per-holding dict) and types each piece's rows column by column with C-level
+the document its encoding, which each piece is wrapped in (without the N-PORT default
+namespace where a piece declares none of its own: lxml then builds each tag as a local
+name, half the instructions of ``{ns}name``; the reading tables know both spellings).
+Each piece is parsed (``etree.fromstring``), its holdings read into rows (one dictionary
+lookup per child element, no per-holding dict) and typed column by column with C-level
 iteration (``zip``, ``map``, numpy; a column absent from a whole piece is not converted).
-Memory is the document's bytes, a few pieces' trees and the output columns: flat in the
-holding count. A document the cut cannot handle (no holding start tag found, or a cut
-that lands inside a comment or CDATA section, so a piece does not parse) is parsed as one
-tree instead, with the same reading. The cyclic garbage collector is paused during the
-parse (the rows and element proxies are acyclic).
+A filing of POOL_MIN_BYTES or more has its pieces read by PIECE_WORKERS processes forked
+for the parse (started in milliseconds with everything imported; they run nothing but
+the parse, so the caller's other threads, the runner's fetchers, are no concern of
+theirs): they inherit the body (shared, never copied or pickled), are sent only each
+piece's byte range, and send back its typed columns, in order, PIECES_AHEAD pieces
+queued per worker. Smaller filings, and callers that are pool workers themselves
+(``pipeline``), read their pieces in their own process. Memory is the document's bytes,
+a few pieces' trees per process and the output columns: flat in the holding count. A
+document the cut cannot handle (no holding start tag found, or a cut that lands inside a
+comment or CDATA section, so a piece does not parse) is parsed as one tree instead, with
+the same reading. The cyclic garbage collector is paused during the parse (the rows and
+element proxies are acyclic).
 
 Measured (callgrind on the bench's 10,000-holding filing, instructions per holding, load
-independent): the streaming iterparse this replaces took 249k, of which 113k in
-iterparse itself. Now 207k: libxml2 parsing the pieces 74k (in the helper thread, so on
-two free cores it overlaps the rest), reading the rows 95k and typing 37k (down from 42k)
-in the main thread. Wall clock at 100,000 holdings (``scripts/bench.py --nport``, two
-runs at load 9.5-12 and 7-8.5 on two cores, so upper bounds): 7.8k and 12.1k holdings/s
-against 2.1k and 5.3k for a naive full-tree lxml parse in the same run (3.7x, 2.3x);
-parser overhead 24-33 MB at 100,000 and 34-36 MB at 400,000 holdings, peak 297 MB.
-CPU time at load 11, two runs each: the main thread 3.0-3.25 s (old parser 4.5-5.05 s,
-all of it in one thread), both threads 4.2-4.45 s. The main
-thread's 132k instructions are the floor of lxml's Python API: each of ~30 elements read
-per holding costs a proxy, a ``{ns}tag`` string (built and hashed) and a text string,
-~3k instructions. XPath (one compiled path per field per
-piece, text() lists) and XSLT (one stylesheet writing delimited text) measured slower
-still: 5-10 microseconds per field per holding and 292k instructions per holding, as
-libxml2 evaluates each path per holding. What would remove the floor: reading the
-elements below the Python API (a C or Cython reader walking libxml2's nodes), or a
-process per piece (many files already go to ``pipeline``'s process pool).
+independent): the helper-thread design this replaces took 207k in one process: libxml2
+parsing the pieces 76k (in a helper thread), reading the rows 95k (for a holding's ~24
+direct children: element proxies 20k, ``{ns}tag`` strings 28k, texts 12k) and typing 37k
+in the main thread, whose 132k were the critical path. Now 199k in all, local-name tags
+cutting the tag strings to 14.5k: 180k in the workers (parsing, reading, typing and
+pickling each piece's columns, split between two processes) and 19k in the caller
+(unpickling, appending, the frame); 188k when one process reads every piece. See the
+README's N-PORT section for the wall-clock figures.
+
+Tried and measured slower or no better (same process, thread CPU time or callgrind): XPath
+(one compiled path per field per piece: 2.2 us per field per holding, libxml2's node-set
+work) and XSLT (292k instructions per holding); C-level maps over a whole piece's
+children (``chain.from_iterable``, ``attrgetter``): they save the interpreter's bytecode
+but not the proxy, tag and text lxml builds per element, and cost as much as the loop;
+element classes per tag (``ElementNamespaceClassLookup``): dearer proxies than the tags
+they save; the standard library's ElementTree (expat, C element objects): its rows read
+2.3x cheaper, but its tree costs twice libxml2's to build and free, no net gain.
 
 Safety: entities are never resolved, DTDs never loaded, the network never touched
 (``resolve_entities=False, load_dtd=False, no_network=True``), and any document type
@@ -60,10 +68,11 @@ import dataclasses
 import datetime as dt
 import gc
 import itertools
+import multiprocessing
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -159,7 +168,9 @@ DATA_COLUMNS = tuple(HOLDING_COLUMNS)[2:]          # what a holding element prov
 DATA_INDEX = {name: i for i, name in enumerate(DATA_COLUMNS)}
 N_DATA = len(DATA_COLUMNS)
 PIECE_BYTES = 1 << 19       # holdings parsed at a time: about 650 of them, a ~5 MB tree
-PIECES_AHEAD = 2            # pieces parsed ahead of the reader (bounds memory)
+PIECE_WORKERS = 2           # processes reading a large filing's pieces (2 cores here)
+POOL_MIN_BYTES = 4 << 20    # smaller filings are read in the calling process
+PIECES_AHEAD = 2            # pieces queued per worker beyond the one it reads (bounds memory)
 BATCH_HOLDINGS = 2048       # holdings read at a time from a document parsed whole
 # a holding's start tag, with the namespace prefix the document gives it (usually none)
 _HOLDING_START = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)invstOrSec[\s/>]")
@@ -168,69 +179,56 @@ CODED = frozenset({"units", "currency", "payoff_profile", "asset_category", "iss
                    "repo_category", "derivative_category", "derivative_currency",
                    "option_put_or_call", "option_written_or_purchased", "lei"})
 
+# The form's tags by local name: the tables below key each under both spellings a parsed
+# piece can give it (``_spellings``): ``{ns}name``, and ``name`` where the piece was
+# parsed without the N-PORT default namespace.
+
 # Direct children of invstOrSec whose text is a column.
 _TEXT_CHILDREN = {
-    _q("name"): "name",
-    _q("lei"): "lei",
-    _q("title"): "title",
-    _q("cusip"): "cusip",
-    _q("balance"): "balance",
-    _q("units"): "units",
-    _q("descOthUnits"): "units_desc",
-    _q("curCd"): "currency",
-    _q("valUSD"): "value_usd",
-    _q("pctVal"): "pct_of_net_assets",
-    _q("payoffProfile"): "payoff_profile",
-    _q("assetCat"): "asset_category",
-    _q("issuerCat"): "issuer_category",
-    _q("invCountry"): "country",
-    _q("invOthCountry"): "other_country",
-    _q("isRestrictedSec"): "is_restricted",
-    _q("fairValLevel"): "fair_value_level",
+    "name": "name",
+    "lei": "lei",
+    "title": "title",
+    "cusip": "cusip",
+    "balance": "balance",
+    "units": "units",
+    "descOthUnits": "units_desc",
+    "curCd": "currency",
+    "valUSD": "value_usd",
+    "pctVal": "pct_of_net_assets",
+    "payoffProfile": "payoff_profile",
+    "assetCat": "asset_category",
+    "issuerCat": "issuer_category",
+    "invCountry": "country",
+    "invOthCountry": "other_country",
+    "isRestrictedSec": "is_restricted",
+    "fairValLevel": "fair_value_level",
 }
 
-_IDENTIFIERS = _q("identifiers")
-_ISIN, _TICKER, _OTHER = _q("isin"), _q("ticker"), _q("other")
-_CURRENCY_COND = _q("currencyConditional")
-_ASSET_COND = _q("assetConditional")
-_ISSUER_COND = _q("issuerConditional")
-_DEBT = _q("debtSec")
-_REPO = _q("repurchaseAgrmt")
-_DERIVATIVE = _q("derivativeInfo")
-_LENDING = _q("securityLending")
 
 _DEBT_FIELDS = {
-    _q("maturityDt"): "debt_maturity_date",
-    _q("couponKind"): "debt_coupon_kind",
-    _q("annualizedRt"): "debt_annualized_rate",
-    _q("isDefault"): "debt_is_default",
-    _q("areIntrstPmntsInArrs"): "debt_is_interest_in_arrears",
-    _q("isPaidKind"): "debt_is_paid_in_kind",
+    "maturityDt": "debt_maturity_date",
+    "couponKind": "debt_coupon_kind",
+    "annualizedRt": "debt_annualized_rate",
+    "isDefault": "debt_is_default",
+    "areIntrstPmntsInArrs": "debt_is_interest_in_arrears",
+    "isPaidKind": "debt_is_paid_in_kind",
 }
 _REPO_FIELDS = {
-    _q("transCat"): "repo_category",
-    _q("repurchaseRt"): "repo_rate",
-    _q("maturityDt"): "repo_maturity_date",
+    "transCat": "repo_category",
+    "repurchaseRt": "repo_rate",
+    "maturityDt": "repo_maturity_date",
 }
 _DERIVATIVE_FIELDS = {
-    _q("notionalAmt"): "derivative_notional_amount",
-    _q("curCd"): "derivative_currency",
-    _q("expDate"): "derivative_expiration_date",
-    _q("expDt"): "derivative_expiration_date",
-    _q("terminationDt"): "derivative_expiration_date",
-    _q("unrealizedAppr"): "derivative_unrealized_appreciation",
-    _q("putOrCall"): "option_put_or_call",
-    _q("writtenOrPur"): "option_written_or_purchased",
-    _q("exercisePrice"): "option_exercise_price",
+    "notionalAmt": "derivative_notional_amount",
+    "curCd": "derivative_currency",
+    "expDate": "derivative_expiration_date",
+    "expDt": "derivative_expiration_date",
+    "terminationDt": "derivative_expiration_date",
+    "unrealizedAppr": "derivative_unrealized_appreciation",
+    "putOrCall": "option_put_or_call",
+    "writtenOrPur": "option_written_or_purchased",
+    "exercisePrice": "option_exercise_price",
 }
-_COUNTERPARTIES = _q("counterparties")
-_COUNTERPARTY_NAME = _q("counterpartyName")
-_COUNTERPARTY_LEI = _q("counterpartyLei")
-_NOTIONAL_AMOUNTS = _q("notionalAmts")
-_CASH_CONDITION = _q("cashCollateralCondition")
-_NON_CASH_CONDITION = _q("nonCashCollateralCondition")
-_LOAN_FLAG = _q("isLoanByFund")
-_LOAN_CONDITION = _q("loanByFundCondition")
 
 _ACCESSION = re.compile(r"(\d{10})-?(\d{2})-?(\d{6})")
 
@@ -292,18 +290,22 @@ def accession_from(text: str) -> str | None:
 # -- the parse -----------------------------------------------------------------------------
 
 
-def parse_nport(body: bytes, accession_number: str) -> NportDocument:
+def parse_nport(body: bytes, accession_number: str, *,
+                workers: int = PIECE_WORKERS) -> NportDocument:
     """Parse one N-PORT ``primary_doc.xml``; raises MalformedPayload with a clear reason
-    for anything that is not a complete, well-formed N-PORT document."""
-    if not body or not body.strip():
-        raise MalformedPayload("empty document")
+    for anything that is not a complete, well-formed N-PORT document. A filing of
+    POOL_MIN_BYTES or more has its holdings read by ``workers`` forked processes (1: in
+    this process, as a caller that is itself a pool worker asks)."""
     offset = xml_start(body)
+    if offset == len(body):  # (not body.strip(): that copies the whole filing)
+        raise MalformedPayload("empty document")
     if body[offset:offset + 1] != b"<":
         raise MalformedPayload("not XML: the document does not start with '<'")
     _refuse_doctype(body, offset, "N-PORT")
     with _gc_paused():
         try:
-            root, columns = _parse_in_pieces(body, offset)
+            root, pieces = holding_pieces(body, offset)
+            columns = _read_pieces(pieces, workers if len(body) >= POOL_MIN_BYTES else 1)
         except _NotSplittable:
             root, columns = _parse_whole(body, offset)
     header, general, fund, flows, returns = _parts_a_and_b(root)
@@ -317,21 +319,48 @@ class _NotSplittable(Exception):
     lands inside markup): the document is parsed whole instead."""
 
 
-def _parse_in_pieces(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
-    root, pieces = holding_pieces(body, offset)
-    try:
-        columns = _read_holdings(piece.iter(HOLDING) for piece in pieces)
-    except etree.XMLSyntaxError:
-        raise _NotSplittable from None  # a cut inside a comment or CDATA section
-    return root, columns
+class _NotANumber(Exception):
+    """A number column's text that is not a number, at ``index`` in a chunk of rows (the
+    chunk's reader, which may be another process, does not know its line numbers)."""
+
+    def __init__(self, index: int, column: str, text: str) -> None:
+        super().__init__(index, column, text)
+        self.index, self.column, self.text = index, column, text
 
 
-def holding_pieces(body: bytes, offset: int
-                   ) -> tuple[etree._Element, Iterator[etree._Element]]:
+@dataclass(frozen=True)
+class HoldingPieces:
+    """A filing's holdings as byte ranges of its body, each read on its own: wrapped
+    between ``before`` (the XML declaration with the document's encoding and an element
+    declaring the namespaces in scope where the holdings stand) and ``after``. Where the
+    N-PORT namespace is the default one there and a piece declares no namespace of its
+    own, ``before_local`` leaves the default out: the piece's N-PORT elements then have
+    their local names as tags, which lxml builds for half the cost of ``{ns}name``."""
+
+    body: bytes
+    spans: Iterator[tuple[int, int]]
+    before: bytes
+    after: bytes
+    before_local: bytes | None
+
+    def parse(self, span: tuple[int, int]) -> etree._Element:
+        piece = self.body[span[0]:span[1]]
+        before = (self.before if self.before_local is None or b"xmlns" in piece
+                  else self.before_local)
+        try:
+            return etree.fromstring(b"".join((before, piece, self.after)), _parser())
+        except etree.XMLSyntaxError:
+            raise _NotSplittable from None  # a cut inside a comment or CDATA section
+
+    def read(self, span: tuple[int, int]) -> dict[str, Sequence[Any] | np.ndarray]:
+        """One piece's holdings as typed columns."""
+        holdings = self.parse(span).iter(HOLDING, "invstOrSec")
+        return _holdings_frame(list(map(_holding_row, holdings)))
+
+
+def holding_pieces(body: bytes, offset: int) -> tuple[etree._Element, HoldingPieces]:
     """The document without its holdings (one empty placeholder in their place), and the
-    holdings in pieces of about PIECE_BYTES, each wrapped in an element that declares the
-    namespaces in scope where the holdings stand and parsed as it is read (from
-    ``offset``, where the XML starts)."""
+    holdings in pieces of about PIECE_BYTES (from ``offset``, where the XML starts)."""
     match = _HOLDING_START.search(body, offset)
     if match is None:
         raise _NotSplittable
@@ -349,25 +378,19 @@ def holding_pieces(body: bytes, offset: int
     placeholders = list(root.iter(HOLDING))
     if len(placeholders) != 1 or len(placeholders[0]) or placeholders[0].text is not None:
         raise _NotSplittable  # the cut is not where the holdings stand
-    declarations = "".join(f" xmlns{':' + p if p else ''}={quoteattr(uri)}"
-                           for p, uri in placeholders[0].nsmap.items())
+    namespaces = placeholders[0].nsmap
     encoding = root.getroottree().docinfo.encoding
-    before = f'<?xml version="1.0" encoding="{encoding}"?><piece{declarations}>'.encode()
-    after = b"</piece>"
 
-    def parse_piece(span: tuple[int, int]) -> etree._Element:
-        return etree.fromstring(b"".join((before, body[span[0]:span[1]], after)), _parser())
+    def wrapper(declared: dict[str | None, str]) -> bytes:
+        declarations = "".join(f" xmlns{':' + p if p else ''}={quoteattr(uri)}"
+                               for p, uri in declared.items())
+        return f'<?xml version="1.0" encoding="{encoding}"?><piece{declarations}>'.encode()
 
-    return root, _parsed_ahead(parse_piece, _piece_spans(body, end_tag, first, end))
-
-
-def _parsed_ahead(parse_piece: Callable[[tuple[int, int]], etree._Element],
-                  spans: Iterator[tuple[int, int]]) -> Iterator[etree._Element]:
-    """Each piece parsed in a helper thread, PIECES_AHEAD pieces ahead of the reader: lxml
-    releases the GIL while libxml2 parses, so the parse overlaps the reading."""
-    with ThreadPoolExecutor(1) as pool:
-        for _, future in submitted_ahead(pool, parse_piece, spans, ahead=PIECES_AHEAD):
-            yield future.result()
+    local = None
+    if not match[1] and namespaces.get(None) == NS:
+        local = wrapper({p: uri for p, uri in namespaces.items() if p is not None})
+    return root, HoldingPieces(body, _piece_spans(body, end_tag, first, end),
+                               wrapper(namespaces), b"</piece>", local)
 
 
 def _piece_spans(body: bytes, end_tag: bytes, first: int, end: int) -> Iterator[tuple[int, int]]:
@@ -381,6 +404,34 @@ def _piece_spans(body: bytes, end_tag: bytes, first: int, end: int) -> Iterator[
         start = stop
 
 
+def _read_pieces(pieces: HoldingPieces, workers: int) -> _Columns:
+    """Each piece read into typed columns, in order: here, or by ``workers`` processes
+    forked with the filing (its body is shared, not copied), PIECES_AHEAD pieces queued
+    per worker (memory stays flat); only the spans go out and typed columns come back."""
+    if workers < 2:
+        return _collected(map(pieces.read, pieces.spans))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_adopt, initargs=(pieces,)) as pool:
+        chunks = submitted_ahead(pool, _read_adopted, pieces.spans,
+                                 ahead=workers * PIECES_AHEAD)
+        try:
+            return _collected(future.result() for _, future in chunks)
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+_adopted: list[HoldingPieces] = []  # in a pool worker: the filing it reads pieces of
+
+
+def _adopt(pieces: HoldingPieces) -> None:
+    """A pool worker's initializer: inherited through the fork, never pickled."""
+    _adopted[:] = [pieces]
+
+
+def _read_adopted(span: tuple[int, int]) -> dict[str, Sequence[Any] | np.ndarray]:
+    return _adopted[0].read(span)
+
+
 def _parse_whole(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
     """The whole document as one tree: only for documents the byte cut cannot handle (a
     prefix-free scan finds no holding, or a cut lands inside markup), and for the errors
@@ -392,7 +443,8 @@ def _parse_whole(body: bytes, offset: int) -> tuple[etree._Element, _Columns]:
     _check_document(root)
     holdings = root.iter(HOLDING)
     batches = iter(lambda: list(itertools.islice(holdings, BATCH_HOLDINGS)), [])
-    return root, _read_holdings(batches)
+    return root, _collected(_holdings_frame(list(map(_holding_row, batch)))
+                            for batch in batches)
 
 
 def _parser() -> etree.XMLParser:
@@ -408,13 +460,16 @@ def _check_document(root: etree._Element) -> None:
                                f"{etree.QName(root).text}")
 
 
-def _read_holdings(groups: Iterable[Iterable[etree._Element]]) -> _Columns:
-    """Each group of holdings read into raw rows, then typed column by column."""
+def _collected(chunks: Iterable[dict[str, Sequence[Any] | np.ndarray]]) -> _Columns:
+    """Typed chunks of holdings appended in order; a value that is not a number is
+    reported with its holding's line number."""
     columns = _Columns()
-    for group in groups:
-        rows = list(map(_holding_row, group))
-        if rows:
-            columns.extend(_holdings_frame(rows, columns.rows + 1))
+    try:
+        for chunk in chunks:
+            columns.extend(chunk)
+    except _NotANumber as bad:
+        raise MalformedPayload(f"holding {columns.rows + 1 + bad.index}: {bad.column} is "
+                               f"not a number: {bad.text[:40]!r}") from None
     return columns
 
 
@@ -636,6 +691,19 @@ def _holding_row(element: etree._Element) -> list[Any]:
     return row
 
 
+def _spellings(by_local_name: dict[str, Any]) -> dict[str, Any]:
+    """A table keyed by the form's local tag names, keyed by both spellings of each."""
+    return {**{_q(local): value for local, value in by_local_name.items()}, **by_local_name}
+
+
+def _first_text(element: etree._Element, local: str) -> str | None:
+    """``findtext`` of a child in either spelling: its text ("" when empty), else None."""
+    for child in element:
+        if child.tag in (local, _q(local)):
+            return child.text or ""
+    return None
+
+
 def _conditional(slots: tuple[tuple[str, int], ...]) -> Callable[[etree._Element, list[Any]],
                                                                  None]:
     def handle(element: etree._Element, row: list[Any]) -> None:
@@ -645,7 +713,7 @@ def _conditional(slots: tuple[tuple[str, int], ...]) -> Callable[[etree._Element
 
 
 def _nested(fields: dict[str, str]) -> Callable[[etree._Element, list[Any]], None]:
-    slots = {tag: DATA_INDEX[column] for tag, column in fields.items()}
+    slots = _spellings({tag: DATA_INDEX[column] for tag, column in fields.items()})
 
     def handle(element: etree._Element, row: list[Any]) -> None:
         for child in element:
@@ -666,10 +734,13 @@ def _derivative(element: etree._Element, row: list[Any]) -> None:
         if slot is not None:
             if row[slot] is None:
                 row[slot] = child.text
-        elif tag == _COUNTERPARTIES and row[DATA_INDEX["derivative_counterparty_name"]] is None:
-            row[DATA_INDEX["derivative_counterparty_name"]] = child.findtext(_COUNTERPARTY_NAME)
-            row[DATA_INDEX["derivative_counterparty_lei"]] = child.findtext(_COUNTERPARTY_LEI)
-        elif tag == _NOTIONAL_AMOUNTS:
+        elif (_DERIVATIVE_PARTS.get(tag) == "counterparties"
+              and row[DATA_INDEX["derivative_counterparty_name"]] is None):
+            row[DATA_INDEX["derivative_counterparty_name"]] = _first_text(child,
+                                                                          "counterpartyName")
+            row[DATA_INDEX["derivative_counterparty_lei"]] = _first_text(child,
+                                                                         "counterpartyLei")
+        elif _DERIVATIVE_PARTS.get(tag) == "notionalAmts":
             first = next(iter(child), None)
             slot = DATA_INDEX["derivative_notional_amount"]
             if first is not None and row[slot] is None:
@@ -679,24 +750,29 @@ def _derivative(element: etree._Element, row: list[Any]) -> None:
 
 def _lending(element: etree._Element, row: list[Any]) -> None:
     for child in element:
-        tag = child.tag
-        if tag == _LOAN_FLAG:
+        part = _LENDING_PARTS.get(child.tag)
+        if part == "isLoanByFund":
             row[_ON_LOAN_SLOT] = child.text
-        elif tag == _LOAN_CONDITION:
+        elif part == "loanByFundCondition":
             row[_ON_LOAN_SLOT] = child.get("isLoanByFund")
             row[DATA_INDEX["loan_value"]] = child.get("loanVal")
-        elif tag == _CASH_CONDITION:
+        elif part == "cashCollateralCondition":
             row[DATA_INDEX["cash_collateral_value"]] = child.get("cashCollateralVal")
-        elif tag == _NON_CASH_CONDITION:
+        elif part == "nonCashCollateralCondition":
             row[DATA_INDEX["non_cash_collateral_value"]] = child.get("nonCashCollateralVal")
 
 
-_IDENTIFIER_SLOTS = {_ISIN: DATA_INDEX["isin"], _TICKER: DATA_INDEX["ticker"],
-                     _OTHER: DATA_INDEX["other_id"]}
+_IDENTIFIER_SLOTS = _spellings({"isin": DATA_INDEX["isin"], "ticker": DATA_INDEX["ticker"],
+                                "other": DATA_INDEX["other_id"]})
 _OTHER_SLOT = DATA_INDEX["other_id"]
 _OTHER_DESC_SLOT = DATA_INDEX["other_id_desc"]
 _ON_LOAN_SLOT = DATA_INDEX["is_on_loan"]
-_DERIVATIVE_SLOTS = {tag: DATA_INDEX[col] for tag, col in _DERIVATIVE_FIELDS.items()}
+_DERIVATIVE_SLOTS = _spellings({tag: DATA_INDEX[col] for tag, col in _DERIVATIVE_FIELDS.items()})
+_DERIVATIVE_PARTS = _spellings({"counterparties": "counterparties",
+                                "notionalAmts": "notionalAmts"})
+_LENDING_PARTS = _spellings({part: part for part in (
+    "isLoanByFund", "loanByFundCondition", "cashCollateralCondition",
+    "nonCashCollateralCondition")})
 _IDENTIFIERS_GROUP, _LENDING_GROUP = -1, -2
 _GROUP_HANDLERS: dict[int, Callable[[etree._Element, list[Any]], None]] = {
     -3: _conditional((("curCd", DATA_INDEX["currency"]),
@@ -710,24 +786,23 @@ _GROUP_HANDLERS: dict[int, Callable[[etree._Element, list[Any]], None]] = {
     -8: _derivative,
 }
 # child tag -> its column (>= 0), or the group it opens (< 0)
-_CHILD_SLOTS: dict[str, int] = {
+_CHILD_SLOTS: dict[str, int] = _spellings({
     **{tag: DATA_INDEX[column] for tag, column in _TEXT_CHILDREN.items()},
-    _IDENTIFIERS: _IDENTIFIERS_GROUP,
-    _LENDING: _LENDING_GROUP,
-    _CURRENCY_COND: -3,
-    _ASSET_COND: -4,
-    _ISSUER_COND: -5,
-    _DEBT: -6,
-    _REPO: -7,
-    _DERIVATIVE: -8,
-}
+    "identifiers": _IDENTIFIERS_GROUP,
+    "securityLending": _LENDING_GROUP,
+    "currencyConditional": -3,
+    "assetConditional": -4,
+    "issuerConditional": -5,
+    "debtSec": -6,
+    "repurchaseAgrmt": -7,
+    "derivativeInfo": -8,
+})
 
 
 # -- raw text rows to a typed frame (vectorised) ---------------------------------------------
 
 
-def _holdings_frame(rows: list[list[Any]], first_line: int
-                    ) -> dict[str, Sequence[Any] | np.ndarray]:
+def _holdings_frame(rows: list[list[Any]]) -> dict[str, Sequence[Any] | np.ndarray]:
     """A chunk of raw rows as typed columns: numbers (strict: a value that is not a number
     is an error, "N/A" is null), Y/N flags, text with the "N/A" placeholder as null. Each
     column is converted in one pass of C-level iteration (``zip``, ``map``, numpy); a
@@ -739,7 +814,7 @@ def _holdings_frame(rows: list[list[Any]], first_line: int
         if column.count(None) == n:
             data[name] = np.full(n, np.nan) if kind == "DOUBLE" else [None] * n
         elif kind == "DOUBLE":
-            data[name] = _floats(column, name, first_line)
+            data[name] = _floats(column, name)
         elif kind == "BOOLEAN":
             data[name] = list(map(YES_NO.get, column))
         elif kind == "CODED":
@@ -764,7 +839,7 @@ def _shared(column: tuple[Any, ...]) -> list[Any]:
     return list(map(seen.setdefault, column, column))
 
 
-def _floats(raw: tuple[Any, ...], column: str, first_line: int) -> np.ndarray:
+def _floats(raw: tuple[Any, ...], column: str) -> np.ndarray:
     texts = map(_NUMBER_TEXT.get, raw, raw) if None in raw or "N/A" in raw else raw
     try:
         return np.fromiter(map(float, texts), dtype=np.float64, count=len(raw))
@@ -780,7 +855,5 @@ def _floats(raw: tuple[Any, ...], column: str, first_line: int) -> np.ndarray:
             text = value.strip()
             if text in ("", "N/A"):
                 continue
-            raise MalformedPayload(
-                f"holding {first_line + i}: {column} is not a number: {text[:40]!r}"
-            ) from None
+            raise _NotANumber(i, column, text) from None
     return out

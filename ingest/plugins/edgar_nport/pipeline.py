@@ -96,10 +96,11 @@ ParsedFile = tuple[str, NportDocument]  # the sha256 of the bytes parsed, the do
 
 
 def parse_file(path: Path) -> ParsedFile:
-    """Read and parse one local N-PORT file (a pool worker's task)."""
+    """Read and parse one local N-PORT file (a pool worker's task: the pool's processes
+    already share the cores, so the parse forks no workers of its own)."""
     body = path.read_bytes()
     sha256 = hashlib.sha256(body).hexdigest()
-    return sha256, parse_nport(body, filing_accession(path.as_uri(), sha256))
+    return sha256, parse_nport(body, filing_accession(path.as_uri(), sha256), workers=1)
 
 
 def parse_files(pool: ProcessPoolExecutor, paths: Sequence[Path], *, ahead: int
