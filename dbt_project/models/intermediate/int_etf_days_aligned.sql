@@ -38,6 +38,15 @@
     flows_recompute_from() and reads counts from var('shares_max_carry_days') before
     that (older ones cannot apply); split events are read in full. A backfill that
     re-lands older rows needs `--full-refresh`.
+
+    Performance (issue 14): the three sources are aligned one after the other along the
+    trading days (each ASOF join adds its source's columns, suffixed _1/_2/_3) and the
+    first fresh one is picked per row, instead of a union of three candidate rows per day
+    ranked by row_number(); only Yahoo's two snapshot datasets are ranked (the shares
+    history is unique per ticker and date). Measured on 2.6M ETF-days (1,000 synthetic
+    funds, the statement alone, load 7-9): 17.1 s -> 12.6 s CPU, the union's grouping
+    (4.8 s operator time) and the vendor ranking window (6.0 s) gone; rows identical on
+    that warehouse and the demo's (EXCEPT ALL both ways empty).
 #}
 
 {{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
@@ -95,7 +104,8 @@ trading_days as (
 counts as (
 
     -- source_priority: 1 the issuer, 2 Yahoo's shares history, 3 Yahoo's snapshot counts
-    -- (a quoteSummary count before a v7 quote's of the same date)
+    -- (a quoteSummary count before a v7 quote's of the same date). vendor_counts is
+    -- unique per ticker, date and dataset, so only the two snapshot datasets need a rank
     select
         ticker,
         as_of_date as shares_as_of_date,
@@ -107,86 +117,107 @@ counts as (
     union all
     select
         ticker,
+        as_of_date as shares_as_of_date,
+        shares_outstanding as shares_outstanding_reported,
+        'yahoo' as shares_source,
+        'vendor' as shares_source_type,
+        2 as source_priority
+    from vendor_counts
+    where vendor_dataset = 'shares_history'
+    union all
+    select
+        ticker,
         shares_as_of_date,
         shares_outstanding_reported,
         'yahoo' as shares_source,
         'vendor' as shares_source_type,
-        source_priority
+        3 as source_priority
     from (
         select
             ticker,
             as_of_date as shares_as_of_date,
             shares_outstanding as shares_outstanding_reported,
-            case when vendor_dataset = 'shares_history' then 2 else 3 end as source_priority,
             row_number() over (
-                partition by ticker, as_of_date, vendor_dataset = 'shares_history'
+                partition by ticker, as_of_date
                 order by case vendor_dataset when 'quote_summary' then 1 else 2 end
             ) as dataset_rank
         from vendor_counts
-    ) as vendor
+        where vendor_dataset <> 'shares_history'
+    ) as snapshot_counts
     where dataset_rank = 1
 
 ),
+{#- each source aligned on its own, one after the other along the trading days (one
+    row per day throughout: no union of candidates to rank), its columns suffixed _<priority> #}
+{%- set count_columns = ['shares_as_of_date', 'shares_outstanding_reported', 'shares_source', 'shares_source_type'] %}
+{%- set aligned_columns = [] %}
 {% for priority in [1, 2, 3] %}
+{%- set suffixed_columns = [] %}
+{%- for column in count_columns %}{% do suffixed_columns.append(column ~ '_' ~ priority) %}{% endfor %}
 counts_{{ priority }} as (
 
-    select * from counts where source_priority = {{ priority }}
+    select
+        ticker,
+        {%- for column in count_columns %}
+        {{ column }} as {{ column }}_{{ priority }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from counts
+    where source_priority = {{ priority }}
 
 ),
 
 days_with_counts_{{ priority }} as (
 
     {{ asof_join(
-        left='trading_days',
+        left='trading_days' if priority == 1 else 'days_with_counts_' ~ (priority - 1),
         right='counts_' ~ priority,
         partition_by='ticker',
         left_date='as_of_date',
-        right_date='shares_as_of_date',
-        left_columns=['ticker', 'as_of_date'],
-        right_columns=['shares_as_of_date', 'shares_outstanding_reported', 'shares_source',
-                       'shares_source_type', 'source_priority'],
+        right_date='shares_as_of_date_' ~ priority,
+        left_columns=['ticker', 'as_of_date'] + aligned_columns,
+        right_columns=suffixed_columns,
     ) }}
 
 ),
+{%- do aligned_columns.extend(suffixed_columns) %}
 {% endfor %}
-candidate_counts as (
+first_fresh_source as (
 
-    select * from days_with_counts_1
-    union all
-    select * from days_with_counts_2
-    union all
-    select * from days_with_counts_3
+    -- the first source (by priority) whose count is at most var('shares_max_carry_days') old
+    select
+        days_with_counts_3.*,
+        case
+            {%- for priority in [1, 2, 3] %}
+            when {{ dbt.datediff('shares_as_of_date_' ~ priority, 'as_of_date', 'day') }}
+                <= {{ var('shares_max_carry_days') }} then {{ priority }}
+            {%- endfor %}
+        end as source_priority
+    from days_with_counts_3
 
 ),
 
-fresh_candidates as (
+fresh_count_columns as (
 
     select
-        candidate_counts.*,
-        cast({{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }} as bigint) as shares_age_days,
-        row_number() over (
-            partition by ticker, as_of_date order by source_priority
-        ) as candidate_rank
-    from candidate_counts
-    where
-        shares_as_of_date is not null
-        and {{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }}
-            <= {{ var('shares_max_carry_days') }}
+        ticker,
+        as_of_date,
+        {%- for column in count_columns %}
+        case source_priority
+            {%- for priority in [1, 2, 3] %}
+            when {{ priority }} then {{ column }}_{{ priority }}
+            {%- endfor %}
+        end as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from first_fresh_source
 
 ),
 
 fresh_counts as (
 
     select
-        ticker,
-        as_of_date,
-        shares_as_of_date,
-        shares_outstanding_reported,
-        shares_source,
-        shares_source_type,
-        shares_age_days
-    from fresh_candidates
-    where candidate_rank = 1
+        fresh_count_columns.*,
+        cast({{ dbt.datediff('shares_as_of_date', 'as_of_date', 'day') }} as bigint) as shares_age_days
+    from fresh_count_columns
 
 ),
 

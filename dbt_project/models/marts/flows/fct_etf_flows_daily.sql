@@ -31,7 +31,9 @@
     DuckDB can only evaluate as a nested-loop join of every day with every size row.
     Measured on 10.4M ETF-days against 8,000 size rows (two N-CEN periods per fund):
     178 s CPU -> 0.5 s CPU for the join (377 s -> 1.1 s wall at load 11); rows identical
-    on the demo warehouse (EXCEPT ALL both ways empty).
+    on the demo warehouse (EXCEPT ALL both ways empty). Profile at 2.6M ETF-days (load 9):
+    11.1 s CPU; of 44 s operator time, writing the table 27 s and the one window pass
+    (the lags and the 30-day volume average, one sort by ticker) 11 s.
 #}
 
 {{ config(materialized='incremental', unique_key=['ticker', 'as_of_date']) }}
