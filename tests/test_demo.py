@@ -3,8 +3,9 @@
 
 The demo is the session's (tests/conftest.py `demo_build`, its sample archive from the
 render cache when one is there). Determinism is proven step by step, each as cheaply as
-it can be, instead of by a second demo: the archive is rendered again in another process
-(another hash seed) and compared byte for byte; a small sample world is replayed twice,
+it can be, instead of by a second demo: a small sample world's archive (every renderer)
+is rendered again in another process (another hash seed) and compared byte for byte; the
+small world is replayed twice,
 in different batch sizes, into the same raw rows; and the one extra build is dbt's, on a
 copy of the session's raw tables, giving the same marts."""
 
@@ -119,16 +120,17 @@ def test_the_demo_command_prints_the_sample_report(demo_build, tmp_path: Path,
     assert all(f"{name} {seconds:.1f} s" in shown.output for name, seconds in phases.items())
 
 
-def test_the_sample_archive_renders_the_same_bytes_again(demo_build, tmp_path: Path) -> None:
-    """Rendered afresh in another process (another hash seed): the same payloads (blobs
-    are named by their content's hash) and the same index, as the session's archive."""
+def test_the_sample_archive_renders_the_same_bytes_again(small_world, tmp_path: Path) -> None:
+    """The small world (tests/conftest.py: every renderer and source) rendered afresh in
+    another process (another hash seed): the same payloads (blobs are named by their
+    content's hash) and the same index as this process rendered."""
     again = tmp_path / "archive"
     rendered = subprocess.run(
         [sys.executable, "-c", "import sys; from ingest.sample import build_sample_archive; "
-         "build_sample_archive(sys.argv[1])", str(again)],
+         "build_sample_archive(sys.argv[1], sys.argv[2:])", str(again), *small_world.tickers],
         capture_output=True, text=True, timeout=1800)
     assert rendered.returncode == 0, rendered.stderr
-    assert archive_listing(again) == archive_listing(demo_build.archive_dir)
+    assert archive_listing(again) == archive_listing(small_world.archive_dir)
 
 
 RUN_COLUMNS = ("_run_id", "_loaded_at", "run_id", "quarantined_at")
