@@ -13,8 +13,9 @@ lookup per child element, no per-holding dict) and typed column by column with C
 iteration (``zip``, ``map``, numpy; a column absent from a whole piece is not converted).
 A filing of POOL_MIN_BYTES or more has its pieces read by PIECE_WORKERS processes forked
 for the parse (started in milliseconds with everything imported; they run nothing but
-the parse, so the caller's other threads, the runner's fetchers, are no concern of
-theirs): they inherit the body (shared, never copied or pickled), are sent only each
+the parse, which takes no lock the caller's other threads, the runner's fetchers, hold
+for long; Python 3.12+ warns about a fork in a threaded process all the same, and a
+forkserver would have to ship the body): they inherit the body (shared, never copied or pickled), are sent only each
 piece's byte range, and send back its typed columns, in order, PIECES_AHEAD pieces
 queued per worker. Smaller filings, and callers that are pool workers themselves
 (``pipeline``), read their pieces in their own process. Memory is the document's bytes,
