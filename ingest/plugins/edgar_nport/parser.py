@@ -15,15 +15,15 @@ A filing of POOL_MIN_BYTES or more has its pieces read by PIECE_WORKERS processe
 for the parse (started in milliseconds with everything imported; they run nothing but
 the parse, which takes no lock the caller's other threads, the runner's fetchers, hold
 for long; Python 3.12+ warns about a fork in a threaded process all the same, and a
-forkserver would have to ship the body): they inherit the body (shared, never copied or pickled), are sent only each
-piece's byte range, and send back its typed columns, in order, PIECES_AHEAD pieces
-queued per worker. Smaller filings, and callers that are pool workers themselves
-(``pipeline``), read their pieces in their own process. Memory is the document's bytes,
-a few pieces' trees per process and the output columns: flat in the holding count. A
-document the cut cannot handle (no holding start tag found, or a cut that lands inside a
-comment or CDATA section, so a piece does not parse) is parsed as one tree instead, with
-the same reading. The cyclic garbage collector is paused during the parse (the rows and
-element proxies are acyclic).
+forkserver would have to ship the body): they inherit the body (shared, never copied or
+pickled), are sent only each piece's byte range, and send back its typed columns, in
+order, PIECES_AHEAD pieces queued per worker. Smaller filings, and callers that are pool
+workers themselves (``pipeline``), read their pieces in their own process. Memory is the
+document's bytes, a few pieces' trees per process and the output columns: flat in the
+holding count. A document the cut cannot handle (no holding start tag found, or a cut
+that lands inside a comment or CDATA section, so a piece does not parse) is parsed as
+one tree instead, with the same reading. The cyclic garbage collector is paused during
+the parse (the rows and element proxies are acyclic).
 
 Measured (callgrind on the bench's 10,000-holding filing, instructions per holding, load
 independent): the helper-thread design this replaces took 207k in one process: libxml2
