@@ -5,9 +5,8 @@ The demo is the session's (tests/conftest.py `demo_build`, its sample archive fr
 render cache when one is there). Determinism is proven step by step, each as cheaply as
 it can be, instead of by a second demo: a small sample world's archive (every renderer)
 is rendered again in another process (another hash seed) and compared byte for byte; the
-small world is replayed twice,
-in different batch sizes, into the same raw rows; and the one extra build is dbt's, on a
-copy of the session's raw tables, giving the same marts."""
+small world is replayed twice, in different batch sizes, into the same raw rows; and the
+one extra build is dbt's, on a copy of the session's raw tables, giving the same marts."""
 
 from __future__ import annotations
 
