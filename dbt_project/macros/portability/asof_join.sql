@@ -26,14 +26,7 @@
 
 
 {% macro duckdb__asof_join(left, right, partition_by, left_date, right_date, left_columns, right_columns) %}
-select
-    {%- for column in left_columns %}
-    l.{{ column }},
-    {%- endfor %}
-    {%- for column in right_columns %}
-    r.{{ column }}{{ ',' if not loop.last }}
-    {%- endfor %}
-from {{ left }} as l
+{{ asof_join_select(left, left_columns, right_columns) }}
 asof left join {{ right }} as r
     on l.{{ partition_by }} = r.{{ partition_by }}
     and l.{{ left_date }} >= r.{{ right_date }}
@@ -72,14 +65,7 @@ asof_matched as (
     from asof_timeline
 )
 
-select
-    {%- for column in left_columns %}
-    l.{{ column }},
-    {%- endfor %}
-    {%- for column in right_columns %}
-    r.{{ column }}{{ ',' if not loop.last }}
-    {%- endfor %}
-from {{ left }} as l
+{{ asof_join_select(left, left_columns, right_columns) }}
 left join asof_matched as m
     on m.asof_is_left = 1
     and m.asof_key = l.{{ partition_by }}
@@ -88,3 +74,16 @@ left join {{ right }} as r
     on r.{{ partition_by }} = l.{{ partition_by }}
     and r.{{ right_date }} = m.asof_right_at
 {% endmacro %}
+
+
+{#- both implementations' output: the left columns (alias l) and the right ones (alias r) -#}
+{% macro asof_join_select(left, left_columns, right_columns) %}
+select
+    {%- for column in left_columns %}
+    l.{{ column }},
+    {%- endfor %}
+    {%- for column in right_columns %}
+    r.{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+from {{ left }} as l
+{%- endmacro %}
