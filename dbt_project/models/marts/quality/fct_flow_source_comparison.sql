@@ -38,11 +38,14 @@ pages as (
 
 ours as (
 
+    -- the compared funds' days only (the windows' day index is per fund): at 10.4M
+    -- ETF-days a fund universe without etfdb pages no longer reads every day
     select
         ticker,
         as_of_date,
         net_flow_usd
     from {{ ref('fct_etf_flows_daily') }}
+    where ticker in (select ticker from published)
 
 ),
 
