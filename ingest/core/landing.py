@@ -170,6 +170,9 @@ class Warehouse:
         self.con.execute("set memory_limit = ?",
                          [os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT])
         self.con.execute(f"create schema if not exists {SCHEMA}")
+        # tables this connection created or found: the demo's 80 runs through one
+        # connection each ask for theirs, and every statement here is a commit
+        self._ensured: set[RawTable] = set()
         self.ensure_tables(RUN_LOG_TABLES)
         self._add_missing_columns(RUN_LOG_TABLES)  # run logs written by older versions
         self.mark_interrupted_runs()
@@ -185,9 +188,12 @@ class Warehouse:
 
     def ensure_tables(self, tables: Iterable[RawTable]) -> None:
         for table in tables:
+            if table in self._ensured:
+                continue
             meta = {} if table in RUN_LOG_TABLES else META_COLUMNS
             cols = ", ".join(f"{_q(c)} {t}" for c, t in {**table.columns, **meta}.items())
             self.con.execute(f"create table if not exists {SCHEMA}.{_q(table.name)} ({cols})")
+            self._ensured.add(table)
 
     def _add_missing_columns(self, tables: Iterable[RawTable]) -> None:
         for table in tables:
