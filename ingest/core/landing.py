@@ -240,7 +240,7 @@ class Warehouse:
                         _check_columns(table, row)
                 parts.setdefault(table, []).append((index, rows))
         staged: list[tuple[RawTable, str]] = []
-        self.con.register("_payloads", payloads)
+        self.con.register("_payloads", _arrow(payloads))
         try:
             # streams are staged before the transaction, one committed insert per chunk
             for index, (table, chunks) in enumerate(streams):
