@@ -204,9 +204,10 @@ def _robots_allowed(
 
 def _fetch_all(client: HttpClient, plugin: Plugin,
                planned: list[Request]) -> Iterator[Payload | _NotMade]:
-    """Fetch in a small thread pool (the session enforces per-host rates), in plan order;
-    a request the client refuses to make (host refused, budget used) comes back as
-    ``_NotMade`` and the others still run. Other fetch errors end the run."""
+    """Fetch in a small thread pool (the session enforces per-host rates; a replay reads
+    in this thread), in plan order; a request the client refuses to make (host refused,
+    budget used) comes back as ``_NotMade`` and the others still run. Other fetch errors
+    end the run."""
     transport = plugin.transport(client.session)
 
     def fetch(request: Request) -> Payload | _NotMade:
@@ -215,6 +216,11 @@ def _fetch_all(client: HttpClient, plugin: Plugin,
         except (HostRefused, BudgetExhausted) as exc:
             return _NotMade(request, exc)
 
+    if client.settings.offline:
+        # a replay reads the archive: CPU work under the GIL, where threads only contend
+        # (the demo's ~10k iShares and Yahoo reads: 4.1 s CPU in four threads, 1.3 s in one)
+        yield from map(fetch, planned)
+        return
     with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
         yield from pool.map(fetch, planned)
 

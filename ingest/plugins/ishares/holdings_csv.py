@@ -78,7 +78,7 @@ def parse_holdings_csv(body: bytes) -> HoldingsFile:
     fund_name: str | None = None
     layout: HoldingsLayout | None = None
     header: list[str] = []
-    records: list[dict[str, Any]] = []
+    lines: list[tuple[int, list[str]]] = []
     for line_number, cells in enumerate(csv.reader(io.StringIO(decode(body))), start=1):
         if layout is None:
             if is_blank(cells):
@@ -97,10 +97,11 @@ def parse_holdings_csv(body: bytes) -> HoldingsFile:
         if len(cells) < 3 or cells == header or (
                 not cells[0].strip() and sum(1 for c in cells if c.strip()) < 3):
             break
-        try:
-            records.append(layout.record(cells))
-        except ValueError as exc:
-            raise HoldingsFileError(f"line {line_number}: {exc}") from None
+        lines.append((line_number, cells))
+    try:  # ahead of the header block's checks: a bad cell is malformed whatever the header says
+        records = layout.records(lines) if layout is not None else []
+    except ValueError as exc:
+        raise HoldingsFileError(str(exc)) from None
 
     if AS_OF_KEY not in header_block:
         raise HoldingsFileError("no 'Fund Holdings as of' line: not an iShares holdings file")
