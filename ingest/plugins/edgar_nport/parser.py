@@ -531,11 +531,14 @@ class _Columns:
         self.rows += len(next(iter(chunk.values()))) if chunk else 0
 
     def frame(self, accession_number: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
-        """The holdings frame and the columns null on every line."""
+        """The holdings frame and the columns null on every line. Each column becomes an
+        array as its buffer is released (a list's pointers are copied once, the doubles
+        not at all), and the frame takes the arrays as they are: ``copy=False`` keeps a
+        block per column instead of stacking the columns of a type into one block."""
         n = self.rows
-        holdings = pd.DataFrame(index=pd.RangeIndex(n))
         self._data["accession_number"] = np.full(n, accession_number, dtype=object)
         self._data["line_number"] = np.arange(1, n + 1, dtype=np.int64)
+        arrays: dict[str, np.ndarray] = {}
         null_columns = []
         for name in HOLDING_COLUMNS:
             column = self._data.pop(name)
@@ -548,9 +551,9 @@ class _Columns:
                 is_null = values.dtype.kind == "f" and bool(np.isnan(values).all())
             if is_null:
                 null_columns.append(name)
-            holdings[name] = values
-            del column, values
-        return holdings, tuple(null_columns)
+            arrays[name] = values
+            del column
+        return pd.DataFrame(arrays, index=pd.RangeIndex(n), copy=False), tuple(null_columns)
 
 
 def _assemble(
