@@ -309,8 +309,8 @@ def parse_nport(body: bytes, accession_number: str, *,
             columns = _read_pieces(pieces, workers if len(body) >= POOL_MIN_BYTES else 1)
         except _NotSplittable:
             root, columns = _parse_whole(body, offset)
+        holdings, null_columns = columns.frame(accession_number)
     header, general, fund, flows, returns = _parts_a_and_b(root)
-    holdings, null_columns = columns.frame(accession_number)
     document = _assemble(accession_number, header, general, fund, flows, returns, holdings)
     return dataclasses.replace(document, null_columns=null_columns)
 
@@ -534,11 +534,13 @@ class _Columns:
         """The holdings frame and the columns null on every line. Each column becomes an
         array as its buffer is released (a list's pointers are copied once, the doubles
         not at all), and the frame takes the arrays as they are: ``copy=False`` keeps a
-        block per column instead of stacking the columns of a type into one block."""
+        block per column instead of stacking the columns of a type into one block, and
+        a Series with its dtype given spares pandas a scan of each object column for
+        dates."""
         n = self.rows
         self._data["accession_number"] = np.full(n, accession_number, dtype=object)
         self._data["line_number"] = np.arange(1, n + 1, dtype=np.int64)
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, pd.Series] = {}
         null_columns = []
         for name in HOLDING_COLUMNS:
             column = self._data.pop(name)
@@ -551,9 +553,9 @@ class _Columns:
                 is_null = values.dtype.kind == "f" and bool(np.isnan(values).all())
             if is_null:
                 null_columns.append(name)
-            arrays[name] = values
+            arrays[name] = pd.Series(values, dtype=values.dtype, copy=False)
             del column
-        return pd.DataFrame(arrays, index=pd.RangeIndex(n), copy=False), tuple(null_columns)
+        return pd.DataFrame(arrays, copy=False), tuple(null_columns)
 
 
 def _assemble(
