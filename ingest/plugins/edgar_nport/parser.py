@@ -32,8 +32,11 @@ direct children: element proxies 20k, ``{ns}tag`` strings 28k, texts 12k) and ty
 in the main thread, whose 132k were the critical path. Now 199k in all, local-name tags
 cutting the tag strings to 14.5k: 180k in the workers (parsing, reading, typing and
 pickling each piece's columns, split between two processes) and 19k in the caller
-(unpickling, appending, the frame); 188k when one process reads every piece. See the
-README's N-PORT section for the wall-clock figures.
+(unpickling, appending, the frame); 188k when one process reads every piece. Building the
+frame in one call instead of inserting ~50 columns one by one then took the caller from
+21.6k to 17.3k and one process from 186k to 184k (callgrind above the interpreter's and
+imports' count, same filing); what is left is libxml2's parse (72k) and lxml's Python API
+per element read (rows 74k). See the README's N-PORT section for the wall-clock figures.
 
 Tried and measured slower or no better (same process, thread CPU time or callgrind): XPath
 (one compiled path per field per piece: 2.2 us per field per holding, libxml2's node-set
