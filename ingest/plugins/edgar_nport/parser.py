@@ -32,8 +32,13 @@ direct children: element proxies 20k, ``{ns}tag`` strings 28k, texts 12k) and ty
 in the main thread, whose 132k were the critical path. Now 199k in all, local-name tags
 cutting the tag strings to 14.5k: 180k in the workers (parsing, reading, typing and
 pickling each piece's columns, split between two processes) and 19k in the caller
-(unpickling, appending, the frame); 188k when one process reads every piece. See the
-README's N-PORT section for the wall-clock figures.
+(unpickling, appending, the frame); 188k when one process reads every piece. Building the
+frame in one call instead of inserting ~50 columns one by one, and noting which columns
+carry a value chunk by chunk, then took the caller from 21.6k to 15.1k and one process
+from 186k to 180k (callgrind above the interpreter's and imports' count, same filing), and
+the frame, the serial tail after the last piece, from ~0.12 s to ~0.06 s at 100,000
+holdings; what is left is libxml2's parse (72k) and lxml's Python API per element read
+(rows 74k). See the README's N-PORT section for the wall-clock figures.
 
 Tried and measured slower or no better (same process, thread CPU time or callgrind): XPath
 (one compiled path per field per piece: 2.2 us per field per holding, libxml2's node-set
@@ -309,8 +314,8 @@ def parse_nport(body: bytes, accession_number: str, *,
             columns = _read_pieces(pieces, workers if len(body) >= POOL_MIN_BYTES else 1)
         except _NotSplittable:
             root, columns = _parse_whole(body, offset)
+        holdings, null_columns = columns.frame(accession_number)
     header, general, fund, flows, returns = _parts_a_and_b(root)
-    holdings, null_columns = columns.frame(accession_number)
     document = _assemble(accession_number, header, general, fund, flows, returns, holdings)
     return dataclasses.replace(document, null_columns=null_columns)
 
@@ -511,36 +516,46 @@ def _parts_a_and_b(root: etree._Element) -> tuple[dict[str, Any], dict[str, Any]
 class _Columns:
     """The typed chunks, appended column by column to one growing buffer per column (a
     list of objects, or an array of doubles): each chunk is released once appended, and
-    no column exists twice until the end, where each is handed to the frame on its own
-    (a frame built from a dict would stack all columns of a type into one block: a copy
-    of the whole result). So the parse's own memory stays flat in the filing size."""
+    no column exists twice until the end, where each becomes the frame's own block (a
+    frame that stacked the columns of a type into one block would copy the whole
+    result). So the parse's own memory stays flat in the filing size. Which object
+    columns carry a value is noted chunk by chunk, while the workers parse, rather than
+    counted at the end."""
 
     def __init__(self) -> None:
         self.rows = 0
         self._data: dict[str, list[Any] | array | np.ndarray] = {
             name: array("d") if HOLDING_COLUMNS[name] == "DOUBLE" else []
             for name in DATA_COLUMNS}
+        self._valued: set[str] = set()  # object columns with a value on some line
 
     def extend(self, chunk: dict[str, list[Any] | np.ndarray]) -> None:
         for name, values in chunk.items():
             column = self._data[name]
             if isinstance(column, array):
                 column.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
-            else:
-                column.extend(values)
+                continue
+            if name not in self._valued and values.count(None) < len(values):
+                self._valued.add(name)
+            column.extend(values)
         self.rows += len(next(iter(chunk.values()))) if chunk else 0
 
     def frame(self, accession_number: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
-        """The holdings frame and the columns null on every line."""
+        """The holdings frame and the columns null on every line. Each column becomes an
+        array as its buffer is released (a list's pointers are copied once, the doubles
+        not at all), and the frame is built in one call that takes the arrays as they
+        are: ``copy=False`` keeps a block per column, and a Series with its dtype given
+        spares pandas a scan of each object column for dates. (Inserting the columns one
+        by one cost ~0.25 ms each, about 40% of a small filing's parse.)"""
         n = self.rows
-        holdings = pd.DataFrame(index=pd.RangeIndex(n))
         self._data["accession_number"] = np.full(n, accession_number, dtype=object)
         self._data["line_number"] = np.arange(1, n + 1, dtype=np.int64)
+        arrays: dict[str, pd.Series] = {}
         null_columns = []
         for name in HOLDING_COLUMNS:
             column = self._data.pop(name)
             if isinstance(column, list):
-                is_null = column.count(None) == n
+                is_null = name not in self._valued
                 values = np.fromiter(column, dtype=object, count=n)
             else:
                 values = column if isinstance(column, np.ndarray) else np.frombuffer(
@@ -548,9 +563,9 @@ class _Columns:
                 is_null = values.dtype.kind == "f" and bool(np.isnan(values).all())
             if is_null:
                 null_columns.append(name)
-            holdings[name] = values
-            del column, values
-        return holdings, tuple(null_columns)
+            arrays[name] = pd.Series(values, dtype=values.dtype, copy=False)
+            del column
+        return pd.DataFrame(arrays, copy=False), tuple(null_columns)
 
 
 def _assemble(
