@@ -61,6 +61,25 @@ class NetworkGuard:
             raise NetworkBlocked(f"test tried to open a non-loopback connection to {address!r}")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Spark comparison first: the longest module (about 4 minutes), it must not be
+    the tail of a run on two workers (pyproject's addopts); the other worker takes the
+    rest meanwhile. A stable sort: every other test keeps its place."""
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """dbt writes target/ (manifest, partial-parse file, compiled SQL) and logs/ under the
+    project unless told otherwise: pytest-xdist's workers, each running dbt, would share
+    them. Each session (each worker) gets its own; fixtures that set their own keep them."""
+    root = tmp_path_factory.mktemp("dbt")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBT_TARGET_PATH", str(root / "target"))
+        mp.setenv("DBT_LOG_PATH", str(root / "logs"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
     """Refuse every non-loopback connect (and DNS lookup) for the duration of a test.

@@ -93,3 +93,16 @@ def test_a_folder_holding_something_else_is_refused(renders: list[Path],
 def test_the_digest_follows_the_code() -> None:
     assert cache.inputs_digest() == cache.inputs_digest()
     assert len(cache.inputs_digest()) == 16
+
+
+def test_a_render_folder_gone_before_the_sweep_looks_at_it_is_skipped(
+    renders: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Test workers render at once: another's render folder is listed, then renamed or
+    removed before this one's sweep looks at its age."""
+    root = tmp_path / "cache" / "sample-archive"
+    listed = Path.iterdir
+    monkeypatch.setattr(Path, "iterdir", lambda folder: [
+        *listed(folder), *([folder / ".building-1"] if folder == root else [])])
+    cache.sample_archive(tmp_path / "a" / "archive")
+    assert len(renders) == 1 and (tmp_path / "a" / "archive" / MANIFEST).exists()

@@ -14,6 +14,7 @@ into a demo archive never reaches the cache. ``ETFFLOW_SAMPLE_CACHE=off`` render
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -83,8 +84,10 @@ def _render_into(root: Path, cached: Path) -> None:
     except OSError:  # the other process won
         shutil.rmtree(building, ignore_errors=True)
     for old in root.iterdir():
-        if old.name != cached.name and time.time() - old.stat().st_mtime > UNUSED_S:
-            shutil.rmtree(old, ignore_errors=True)
+        # another process (a test worker) may rename or remove its folder meanwhile
+        with contextlib.suppress(FileNotFoundError):
+            if old.name != cached.name and time.time() - old.stat().st_mtime > UNUSED_S:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _link_or_copy(source: str, target: str) -> None:
