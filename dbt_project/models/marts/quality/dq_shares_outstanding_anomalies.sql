@@ -70,38 +70,53 @@ anomalies as (
         as_of_date,
         '{{ kind }}' as anomaly_kind,
         {{ quality_rule_text(kind) }} as detection_rule,
-        repair_rule
+        repair_rule,
+        shares_outstanding_repaired as shares_outstanding_after
     from flagged_days
     where is_{{ kind }}
 
     union all
     {%- endfor %}
 
+    -- lagged: the count of the day's close, as the flows use it
     select
-        ticker,
-        as_of_date,
+        flagged_days.ticker,
+        flagged_days.as_of_date,
         'lagged' as anomaly_kind,
         {{ quality_rule_text('lagged') }} as detection_rule,
-        'shift_by_report_lag' as repair_rule
+        'shift_by_report_lag' as repair_rule,
+        flows.shares_outstanding as shares_outstanding_after
     from flagged_days
-    where shares_report_lag_days <> 0
+    left join flows
+        on flagged_days.ticker = flows.ticker
+        and flagged_days.as_of_date = flows.as_of_date
+    where flagged_days.shares_report_lag_days <> 0
 
 ),
 
-joined as (
+final as (
 
     select
-        anomalies.*,
-        flagged_days.shares_as_of_date,
+        ----------  ids
+        anomalies.ticker,
+        anomalies.as_of_date,
+        anomalies.anomaly_kind,
+
+        ----------  the report
+        flagged_days.shares_as_of_date as shares_report_date,
         flagged_days.is_report_day,
         flagged_days.shares_outstanding_reported,
-        flagged_days.shares_outstanding_raw,
-        -- lagged: the count of the day's close, as the flows use it
-        case
-            when anomalies.anomaly_kind = 'lagged' then flows.shares_outstanding
-            else flagged_days.shares_outstanding_repaired
-        end as shares_outstanding_after,
+
+        ----------  before and after
+        flagged_days.shares_outstanding_raw as shares_outstanding_before,
+        anomalies.shares_outstanding_after,
+        coalesce(anomalies.shares_outstanding_after <> flagged_days.shares_outstanding_raw, false)
+            as is_value_changed,
         flows.shares_outstanding as shares_outstanding_used,
+
+        ----------  rules
+        anomalies.detection_rule,
+        anomalies.repair_rule,
         flagged_days.anomaly_reasons,
         flagged_days.anomaly_start_date,
         flagged_days.anomaly_onset_ratio,
@@ -110,6 +125,7 @@ joined as (
         flagged_days.lag_source,
         flagged_days.creation_unit_size,
         flagged_days.creation_unit_size_source
+
     from anomalies
     inner join flagged_days
         on anomalies.ticker = flagged_days.ticker
@@ -117,41 +133,6 @@ joined as (
     left join flows
         on anomalies.ticker = flows.ticker
         and anomalies.as_of_date = flows.as_of_date
-
-),
-
-final as (
-
-    select
-        ----------  ids
-        ticker,
-        as_of_date,
-        anomaly_kind,
-
-        ----------  the report
-        shares_as_of_date as shares_report_date,
-        is_report_day,
-        shares_outstanding_reported,
-
-        ----------  before and after
-        shares_outstanding_raw as shares_outstanding_before,
-        shares_outstanding_after,
-        coalesce(shares_outstanding_after <> shares_outstanding_raw, false) as is_value_changed,
-        shares_outstanding_used,
-
-        ----------  rules
-        detection_rule,
-        repair_rule,
-        anomaly_reasons,
-        anomaly_start_date,
-        anomaly_onset_ratio,
-        stale_aum_implied_shares,
-        shares_report_lag_days,
-        lag_source,
-        creation_unit_size,
-        creation_unit_size_source
-
-    from joined
 
 )
 
